@@ -1,0 +1,22 @@
+# cmake -DVERSION_HPP=<include/squall/version.hpp> -DEXPECTED=<x.y.z> -P check_version.cmake
+# The version macros must equal project(VERSION) in CMakeLists.txt.
+file(STRINGS "${VERSION_HPP}" lines REGEX "^#define SQUALL_VERSION_(MAJOR|MINOR|PATCH) ")
+set(found "")
+foreach(part MAJOR MINOR PATCH)
+    set(value "")
+    foreach(line IN LISTS lines)
+        if(line MATCHES "^#define SQUALL_VERSION_${part}[ \t]+([0-9]+)[ \t]*$")
+            set(value "${CMAKE_MATCH_1}")
+        endif()
+    endforeach()
+    if(value STREQUAL "")
+        message(FATAL_ERROR "${VERSION_HPP}: no numeric #define SQUALL_VERSION_${part}")
+    endif()
+    list(APPEND found "${value}")
+endforeach()
+list(JOIN found "." found)
+if(NOT found STREQUAL EXPECTED)
+    message(FATAL_ERROR "version.hpp says ${found} but CMakeLists.txt project(VERSION) says ${EXPECTED}: "
+                        "change both together")
+endif()
+message(STATUS "version ${found} matches")

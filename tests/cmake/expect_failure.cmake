@@ -1,0 +1,26 @@
+# cmake -DEXPECT=<regex> -P expect_failure.cmake -- <command> [args...]
+# Passes only if the command exits non-zero AND its output matches EXPECT: a negative test that
+# cannot pass because the command broke for some other reason.
+set(cmd "")
+set(after_dashes FALSE)
+math(EXPR last "${CMAKE_ARGC} - 1")
+foreach(i RANGE 1 ${last})
+    if(after_dashes)
+        list(APPEND cmd "${CMAKE_ARGV${i}}")
+    elseif(CMAKE_ARGV${i} STREQUAL "--")
+        set(after_dashes TRUE)
+    endif()
+endforeach()
+if(NOT cmd OR NOT DEFINED EXPECT)
+    message(FATAL_ERROR "usage: cmake -DEXPECT=<regex> -P expect_failure.cmake -- <command> [args...]")
+endif()
+
+execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+message("${out}")
+if(rc EQUAL 0)
+    message(FATAL_ERROR "expected failure, but the command succeeded: ${cmd}")
+endif()
+if(NOT out MATCHES "${EXPECT}")
+    message(FATAL_ERROR "the command failed (${rc}) but its output does not match '${EXPECT}'")
+endif()
+message(STATUS "failed as expected (${rc}), output matches '${EXPECT}'")
