@@ -17,3 +17,5 @@
 #include <squall/protocol/handshake.hpp>
 #include <squall/protocol/response_writer.hpp>
 #include <squall/protocol/connection_core.hpp>
+
+#include <squall/policies.hpp>

@@ -2531,6 +2531,18 @@ public:
             output_pos_ = 0;
         }
     }
+    /// Moves every pending octet into `into` (replacing its contents), for a transport that
+    /// writes asynchronously from a buffer of its own; the core keeps `into`'s old capacity.
+    void take_output(std::string& into) {
+        into.clear();
+        if (output_pos_ == 0) {
+            into.swap(output_);
+        } else {
+            into.assign(output_, output_pos_);
+            output_.clear();
+        }
+        output_pos_ = 0;
+    }
     /// Octets queued and not yet taken by the transport.
     std::size_t buffered_amount() const noexcept { return output_.size() - output_pos_; }
     /// Closed and flushed: the driver closes TCP now (the server closes first, RFC 6455 §7.1.1).
@@ -2721,4 +2733,1187 @@ private:
 
 } // namespace squall::inline v0::protocol
 // ---- end squall/protocol/connection_core.hpp ----
+
+// ---- begin squall/policies.hpp ----
+// squall/policies.hpp: every policy role (tags, concepts, defaults, stock alternatives) and
+// policy_pack, in one include. Standard library only: it must never reach Asio.
+
+// ---- begin squall/policy/roles.hpp ----
+// squall/policy/roles.hpp: the role tags a policy names in its `policy_role` member type
+// (DESIGN §3). Standard library only: policy/ must never reach Asio.
+
+// ---- begin squall/detail/type_list.hpp ----
+// squall/detail/type_list.hpp: a minimal type list and the few compile-time queries that
+// policy selection needs (membership, counting, first match by predicate). Private.
+// Standard library only: policy/ uses it, so it must never reach Asio.
+
+#include <cstddef>
+#include <type_traits>
+
+namespace squall::inline v0::detail {
+
+template <class... Ts> struct type_list {
+    static constexpr std::size_t size = sizeof...(Ts);
+};
+
+/// Whether T is one of the list's types.
+template <class T, class List> inline constexpr bool list_contains_v = false;
+template <class T, class... Ts>
+inline constexpr bool list_contains_v<T, type_list<Ts...>> = (std::is_same_v<T, Ts> || ...);
+
+/// How many of the list's types satisfy Pred (a class template with a bool `value`).
+template <template <class> class Pred, class List> inline constexpr std::size_t list_count_if_v = 0;
+template <template <class> class Pred, class... Ts>
+inline constexpr std::size_t list_count_if_v<Pred, type_list<Ts...>> = (std::size_t{Pred<Ts>::value} + ... + 0);
+
+/// The index of the first type satisfying Pred, or the list's size when none does.
+template <template <class> class Pred, class List> struct list_find_if;
+template <template <class> class Pred> struct list_find_if<Pred, type_list<>> {
+    static constexpr std::size_t value = 0;
+};
+template <template <class> class Pred, class T, class... Ts> struct list_find_if<Pred, type_list<T, Ts...>> {
+    static constexpr std::size_t value = Pred<T>::value ? 0 : 1 + list_find_if<Pred, type_list<Ts...>>::value;
+};
+template <template <class> class Pred, class List>
+inline constexpr std::size_t list_find_if_v = list_find_if<Pred, List>::value;
+
+/// The I-th type of the list (I < size).
+template <std::size_t I, class List> struct list_at;
+template <class T, class... Ts> struct list_at<0, type_list<T, Ts...>> {
+    using type = T;
+};
+template <std::size_t I, class T, class... Ts> struct list_at<I, type_list<T, Ts...>> : list_at<I - 1, type_list<Ts...>> {};
+template <std::size_t I, class List> using list_at_t = typename list_at<I, List>::type;
+
+/// The I-th type of the list, or Fallback when I is the list's size (a failed find).
+template <std::size_t I, class List, class Fallback> struct list_at_or {
+    using type = typename list_at<I, List>::type;
+};
+template <class... Ts, class Fallback> struct list_at_or<sizeof...(Ts), type_list<Ts...>, Fallback> {
+    using type = Fallback;
+};
+template <std::size_t I, class List, class Fallback>
+using list_at_or_t = typename list_at_or<I, List, Fallback>::type;
+
+/// false, but dependent on T: for a static_assert in a discarded `if constexpr` branch.
+template <class...> inline constexpr bool dependent_false_v = false;
+
+} // namespace squall::inline v0::detail
+// ---- end squall/detail/type_list.hpp ----
+
+namespace squall::inline v0 {
+
+struct origin_role {};     ///< which Origin values may open a connection (policy/origin.hpp)
+struct admission_role {};  ///< accept or reject an upgrade before the 101 (policy/admission.hpp)
+struct ping_role {};       ///< keepalive pings, pong timeout, text heartbeat (policy/ping.hpp)
+struct size_limit_role {}; ///< message, frame and fragment limits (policy/size_limit.hpp)
+struct json_role {};       ///< the encoder behind send_json (policy/json.hpp)
+
+} // namespace squall::inline v0
+
+namespace squall::inline v0::detail {
+
+/// Every role tag, in the order policy_pack checks and stores them.
+using role_tags = type_list<origin_role, admission_role, ping_role, size_limit_role, json_role>;
+
+template <class T> inline constexpr bool is_role_tag_v = list_contains_v<T, role_tags>;
+
+} // namespace squall::inline v0::detail
+// ---- end squall/policy/roles.hpp ----
+// ---- begin squall/policy/origin.hpp ----
+// squall/policy/origin.hpp: the origin role (DESIGN §1 "Origin", §3): which Origin header values
+// may open a WebSocket (RFC 6455 §4.2.1 item 8, §10.2). Tag, concept, default, alternatives.
+// Standard library and request_view only: policy/ must never reach Asio.
+
+
+#include <concepts>
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace squall::inline v0 {
+
+// --- concept --------------------------------------------------------------------------------
+
+/// P has `allow_origin(std::string_view origin, const request_view&) const` returning something
+/// convertible to bool. The server calls it concurrently from its threads, hence const.
+template <class P>
+concept has_allow_origin = requires(const P& p, std::string_view origin, const request_view& req) {
+    { p.allow_origin(origin, req) } -> std::convertible_to<bool>;
+};
+
+/// An origin policy decides whether a request that carries an Origin (or the legacy
+/// Sec-WebSocket-Origin) header may proceed; the server answers 403 when it returns false.
+/// Requests without either header (non-browser clients) are never shown to it.
+template <class P>
+concept origin_policy = has_allow_origin<P>;
+
+} // namespace squall::inline v0
+
+namespace squall::inline v0::detail {
+
+/// The host[:port] of a serialized origin, `scheme "://" host [ ":" port ]` (RFC 6454 §6.2),
+/// or nullopt for anything else: "null" (opaque origins, file:// pages), no scheme, a path,
+/// query, fragment or trailing slash, userinfo, an empty host, a non-numeric port, spaces or
+/// control bytes. Any RFC 3986 scheme is accepted (http, https, and e.g. app schemes).
+constexpr std::optional<std::string_view> origin_authority(std::string_view origin) noexcept {
+    const std::size_t sep = origin.find("://");
+    if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+    const std::string_view scheme = origin.substr(0, sep);
+    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (!alpha(scheme[0])) return std::nullopt;
+    for (char c : scheme)
+        if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return std::nullopt;
+    const std::string_view authority = origin.substr(sep + 3);
+    if (authority.empty()) return std::nullopt;
+    for (char c : authority)
+        if (!is_vchar(c) || c == '/' || c == '?' || c == '#' || c == '@' || c == '\\') return std::nullopt;
+    // host: an IP-literal in brackets, or everything up to the last ':'.
+    std::size_t host_end = 0;
+    if (authority[0] == '[') {
+        host_end = authority.find(']');
+        if (host_end == std::string_view::npos || host_end == 1) return std::nullopt;
+        ++host_end;
+    } else {
+        host_end = authority.find(':');
+        if (host_end == std::string_view::npos) host_end = authority.size();
+        if (host_end == 0 || authority.substr(0, host_end).find('[') != std::string_view::npos ||
+            authority.substr(0, host_end).find(']') != std::string_view::npos)
+            return std::nullopt;
+    }
+    if (host_end < authority.size()) {
+        if (authority[host_end] != ':') return std::nullopt;
+        const std::string_view port = authority.substr(host_end + 1);
+        if (port.empty()) return std::nullopt;
+        for (char c : port)
+            if (c < '0' || c > '9') return std::nullopt;
+    }
+    return authority;
+}
+
+} // namespace squall::inline v0::detail
+
+namespace squall::inline v0 {
+
+// --- default --------------------------------------------------------------------------------
+
+/// The default (Tornado's check_origin): the origin's host[:port] must equal the request's Host
+/// header, both compared ASCII case-insensitively (Tornado lowercases only the Origin).
+/// The scheme is not compared, and ports are compared literally: Host "a.example" does not
+/// match "https://a.example:443", nor Host "a.example:443" match "https://a.example".
+/// An origin of "null", one without a scheme, or a request without Host is refused.
+/// Behind a proxy that rewrites Host, use allowed_origins.
+struct same_host_origin {
+    using policy_role = origin_role;
+
+    constexpr bool allow_origin(std::string_view origin, const request_view& req) const noexcept {
+        const std::optional<std::string_view> authority = detail::origin_authority(origin);
+        if (!authority) return false;
+        const std::optional<std::string_view> host = req.header("Host");
+        return host && !host->empty() && detail::iequals(*authority, *host);
+    }
+    friend constexpr bool operator==(same_host_origin, same_host_origin) noexcept = default;
+};
+
+// --- alternatives ---------------------------------------------------------------------------
+
+/// Every origin may connect. For public APIs that do not rely on cookies; with cookie or
+/// HTTP-auth sessions this opens cross-site WebSocket hijacking (RFC 6455 §10.2).
+struct any_origin {
+    using policy_role = origin_role;
+
+    constexpr bool allow_origin(std::string_view, const request_view&) const noexcept { return true; }
+    friend constexpr bool operator==(any_origin, any_origin) noexcept = default;
+};
+
+/// A fixed list of serialized origins ("https://app.example", "http://localhost:8080"); a
+/// request's origin must equal one of them exactly, ASCII case-insensitively (no trailing
+/// slash, no default-port folding). Throws std::invalid_argument for an empty list or an entry
+/// that is not `scheme://host[:port]`.
+class allowed_origins {
+public:
+    using policy_role = origin_role;
+
+    allowed_origins(std::initializer_list<std::string_view> origins) { assign(origins.begin(), origins.end()); }
+
+    template <std::ranges::input_range R>
+        requires std::convertible_to<std::ranges::range_reference_t<R>, std::string_view> &&
+                 (!std::same_as<std::remove_cvref_t<R>, allowed_origins>)
+    explicit allowed_origins(R&& origins) {
+        assign(std::ranges::begin(origins), std::ranges::end(origins));
+    }
+
+    template <std::input_iterator I, std::sentinel_for<I> S>
+        requires std::convertible_to<std::iter_reference_t<I>, std::string_view>
+    allowed_origins(I first, S last) {
+        assign(std::move(first), std::move(last));
+    }
+
+    bool allow_origin(std::string_view origin, const request_view&) const noexcept {
+        for (const std::string& o : origins_)
+            if (detail::iequals(o, origin)) return true;
+        return false;
+    }
+
+    /// The origins as given.
+    std::span<const std::string> origins() const noexcept { return origins_; }
+
+    friend bool operator==(const allowed_origins&, const allowed_origins&) = default;
+
+private:
+    template <class I, class S> void assign(I first, S last) {
+        for (; first != last; ++first) {
+            auto&& item = *first; // keeps a prvalue (e.g. a std::string) alive for the view
+            const std::string_view entry = item;
+            if (!detail::origin_authority(entry))
+                throw std::invalid_argument("The allowed_origins entry \"" + std::string{entry} +
+                                            "\" is not an origin of the form scheme://host[:port]; "
+                                            "remove any path, query or trailing slash.");
+            origins_.emplace_back(entry);
+        }
+        if (origins_.empty())
+            throw std::invalid_argument(
+                "An allowed_origins policy needs at least one origin; use any_origin to allow every origin.");
+    }
+
+    std::vector<std::string> origins_;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/policy/origin.hpp ----
+// ---- begin squall/policy/admission.hpp ----
+// squall/policy/admission.hpp: the admission role (DESIGN §1 "Admission", §3): before the 101,
+// accept (subprotocol, headers, user data) or reject (status, headers, body), now or later from
+// any thread. Standard library only: no Asio, so the asynchronous form uses a squall callback.
+
+
+#include <any>
+#include <atomic>
+#include <concepts>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace squall::inline v0::detail {
+
+/// Header fields owned as strings, with header_field views into them for the response writer.
+/// Moving keeps the views valid (a vector move hands over its buffer, so no string moves);
+/// copying rebuilds them. Empty: no allocation.
+class owned_headers {
+public:
+    owned_headers() noexcept = default;
+    owned_headers(const owned_headers& other) : strings_(other.strings_) { fields_ = views_of(strings_); }
+    owned_headers(owned_headers&&) noexcept = default;
+    owned_headers& operator=(const owned_headers& other) {
+        if (this != &other) {
+            std::vector<std::string> strings = other.strings_;
+            std::vector<header_field> fields = views_of(strings);
+            strings_ = std::move(strings); // moves keep the views in `fields` valid
+            fields_ = std::move(fields);
+        }
+        return *this;
+    }
+    owned_headers& operator=(owned_headers&&) noexcept = default;
+    ~owned_headers() = default;
+
+    /// Appends one field (strong guarantee: on an exception nothing changes).
+    void add(std::string_view name, std::string_view value) {
+        std::string n{name};
+        std::string v{value};
+        std::vector<header_field> fields;
+        fields.reserve(fields_.size() + 1);
+        strings_.reserve(strings_.size() + 2); // may move the strings: views are rebuilt below
+        strings_.push_back(std::move(n));      // no reallocation, no throw from here on
+        strings_.push_back(std::move(v));
+        for (std::size_t i = 0; i < strings_.size(); i += 2) fields.push_back({strings_[i], strings_[i + 1]});
+        fields_ = std::move(fields);
+    }
+
+    std::span<const header_field> fields() const noexcept { return fields_; }
+    bool empty() const noexcept { return strings_.empty(); }
+
+private:
+    static std::vector<header_field> views_of(const std::vector<std::string>& strings) {
+        std::vector<header_field> fields;
+        fields.reserve(strings.size() / 2);
+        for (std::size_t i = 0; i + 1 < strings.size(); i += 2) fields.push_back({strings[i], strings[i + 1]});
+        return fields;
+    }
+
+    std::vector<std::string> strings_; // name, value, name, value, ...
+    std::vector<header_field> fields_; // views into strings_
+};
+
+} // namespace squall::inline v0::detail
+
+namespace squall::inline v0 {
+
+/// An accepted upgrade: the subprotocol chosen from those the client offered (empty: none),
+/// extra headers for the 101 (e.g. Set-Cookie), and user data handed to the handler factory.
+/// Built fluently: `squall::accept{}.subprotocol("chat.v2").header("Set-Cookie", "sid=1")`.
+/// The server answers 500 instead of 101 (handshake_error::bad_admission_result) when the
+/// subprotocol was not offered or a header is malformed or one squall writes itself.
+/// `accept{}` allocates nothing.
+class accept {
+public:
+    accept() noexcept = default;
+
+    accept& subprotocol(std::string_view name) & {
+        subprotocol_.assign(name);
+        return *this;
+    }
+    accept subprotocol(std::string_view name) && { return std::move(subprotocol(name)); }
+
+    accept& header(std::string_view name, std::string_view value) & {
+        headers_.add(name, value);
+        return *this;
+    }
+    accept header(std::string_view name, std::string_view value) && { return std::move(header(name, value)); }
+
+    accept& user_data(std::any data) & {
+        user_data_ = std::move(data);
+        return *this;
+    }
+    accept user_data(std::any data) && { return std::move(user_data(std::move(data))); }
+
+    std::string_view subprotocol() const noexcept { return subprotocol_; }
+    /// Views into strings this object owns: valid while it lives and is not modified.
+    std::span<const header_field> headers() const noexcept { return headers_.fields(); }
+    const std::any& user_data() const& noexcept { return user_data_; }
+    std::any& user_data() & noexcept { return user_data_; }
+    std::any user_data() && noexcept { return std::move(user_data_); }
+
+private:
+    std::string subprotocol_;
+    detail::owned_headers headers_;
+    std::any user_data_;
+};
+
+/// A refused upgrade: the HTTP status, extra headers and a body (sent as text/plain unless a
+/// Content-Type header is given). The status is kept as given; the server answers with
+/// response_status(), which is 500 for a status outside 300..599 (a 1xx or 2xx would tell the
+/// client something other than "refused").
+class reject {
+public:
+    explicit reject(int status, std::string body = {}) noexcept : status_{status}, body_{std::move(body)} {}
+
+    reject& header(std::string_view name, std::string_view value) & {
+        headers_.add(name, value);
+        return *this;
+    }
+    reject header(std::string_view name, std::string_view value) && { return std::move(header(name, value)); }
+
+    int status() const noexcept { return status_; }
+    /// The status the server answers with: status() when in 300..599, else 500.
+    int response_status() const noexcept { return status_ >= 300 && status_ <= 599 ? status_ : 500; }
+    /// Views into strings this object owns: valid while it lives and is not modified.
+    std::span<const header_field> headers() const noexcept { return headers_.fields(); }
+    std::string_view body() const noexcept { return body_; }
+
+private:
+    int status_;
+    std::string body_;
+    detail::owned_headers headers_;
+};
+
+/// The outcome of admission: an accept or a reject. Default-constructed, it is `accept{}`.
+class admission {
+public:
+    admission() noexcept = default;
+    admission(accept a) noexcept : result_{std::in_place_index<0>, std::move(a)} {} // NOLINT: implicit by design
+    admission(reject r) noexcept : result_{std::in_place_index<1>, std::move(r)} {} // NOLINT: implicit by design
+
+    bool accepted() const noexcept { return result_.index() == 0; }
+
+    /// The accept; throws std::bad_variant_access when the request was rejected.
+    const accept& as_accept() const& { return std::get<0>(result_); }
+    accept& as_accept() & { return std::get<0>(result_); }
+    accept&& as_accept() && { return std::get<0>(std::move(result_)); }
+    /// The reject; throws std::bad_variant_access when the request was accepted.
+    const reject& as_reject() const& { return std::get<1>(result_); }
+    reject& as_reject() & { return std::get<1>(result_); }
+    reject&& as_reject() && { return std::get<1>(std::move(result_)); }
+
+private:
+    std::variant<accept, reject> result_;
+};
+
+} // namespace squall::inline v0
+
+namespace squall::inline v0::detail {
+
+/// Where an asynchronous admission result goes. The server implements it (posting to the
+/// connection's thread); complete() may run on any thread, also during admit() itself, and
+/// is called exactly once per admission_callback family.
+struct admission_sink {
+    virtual void complete(admission result) = 0;
+    virtual ~admission_sink() = default;
+};
+
+} // namespace squall::inline v0::detail
+
+namespace squall::inline v0 {
+
+/// What an asynchronous admission policy calls with its decision: `cb(squall::accept{})`.
+/// Copyable (copies share one state) and callable from any thread; only the first call among
+/// all copies counts, later calls are ignored. If every copy is destroyed without a call, the
+/// request is rejected with 500 "The admission policy dropped the request." so it never hangs.
+class admission_callback {
+public:
+    /// Built by squall. Throws std::invalid_argument for a null sink.
+    explicit admission_callback(std::shared_ptr<detail::admission_sink> sink)
+        : state_{std::make_shared<state>(std::move(sink))} {}
+
+    /// Delivers the decision on the first call; does nothing on later ones.
+    void operator()(admission result) const {
+        if (state_->done.exchange(true, std::memory_order_acq_rel)) return;
+        std::shared_ptr<detail::admission_sink> sink = std::move(state_->sink); // only the winner gets here
+        sink->complete(std::move(result));
+    }
+
+private:
+    struct state {
+        explicit state(std::shared_ptr<detail::admission_sink> s) : sink{std::move(s)} {
+            if (!sink) throw std::invalid_argument("An admission_callback needs a non-null admission_sink.");
+        }
+        state(const state&) = delete;
+        state& operator=(const state&) = delete;
+        // The last copy is gone: shared_ptr's release ordering makes every call visible here.
+        ~state() {
+            if (done.load(std::memory_order_relaxed) || !sink) return;
+            try {
+                sink->complete(reject{500, "The admission policy dropped the request."});
+            } catch (...) {
+                // A destructor must not throw; the sink's own deadline is the last resort.
+            }
+        }
+        std::atomic<bool> done{false};
+        std::shared_ptr<detail::admission_sink> sink;
+    };
+    std::shared_ptr<state> state_;
+};
+
+// --- concepts -------------------------------------------------------------------------------
+
+/// `admission admit(const request_view&) const`: decides at once. The request_view (and every
+/// view it gives) is valid only during the call.
+template <class P>
+concept sync_admission_policy = requires(const P& p, const request_view& req) {
+    { p.admit(req) } -> std::same_as<admission>;
+};
+
+/// `void admit(const request_view&, admission_callback) const`: decides later by calling the
+/// callback once, from any thread. The request_view is valid only during the call: copy what
+/// the decision needs (a token, a header) before returning.
+template <class P>
+concept async_admission_policy = requires(const P& p, const request_view& req, admission_callback&& cb) {
+    { p.admit(req, std::move(cb)) } -> std::same_as<void>;
+};
+
+/// Either form. Policies are const because the server calls them concurrently from its threads
+/// (keep mutable state behind a mutex or atomics). Give a policy one form only: the server
+/// prefers the asynchronous one when a type has both.
+template <class P>
+concept admission_policy = sync_admission_policy<P> || async_admission_policy<P>;
+
+// --- default --------------------------------------------------------------------------------
+
+/// Accepts every valid upgrade: no subprotocol, no extra headers, no user data.
+struct admit_all {
+    using policy_role = admission_role;
+
+    admission admit(const request_view&) const noexcept { return {}; }
+    friend constexpr bool operator==(admit_all, admit_all) noexcept = default;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/policy/admission.hpp ----
+// ---- begin squall/policy/ping.hpp ----
+// squall/policy/ping.hpp: the ping role (DESIGN §1 "Keepalive", §3): how often a quiet link is
+// pinged, how long to wait for any frame before dropping the peer, and the optional text
+// heartbeat answered without waking the handler. Standard library only: no Asio.
+
+
+#include <chrono>
+#include <concepts>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace squall::inline v0 {
+
+/// A browser's heartbeat (JavaScript cannot send ping frames): when a text message equal to
+/// `request` arrives, squall answers the text `reply` and does not call the handler.
+struct heartbeat_strings {
+    std::string request;
+    std::string reply;
+    friend bool operator==(const heartbeat_strings&, const heartbeat_strings&) = default;
+};
+
+// --- concept --------------------------------------------------------------------------------
+
+using ping_duration = std::chrono::steady_clock::duration;
+
+/// `ping_interval() const`: how long the link may stay quiet before squall pings; nullopt: never.
+template <class P>
+concept has_ping_interval = requires(const P& p) {
+    { p.ping_interval() } -> std::convertible_to<std::optional<ping_duration>>;
+};
+
+/// `pong_timeout() const`: how long after a ping squall waits for any frame before it gives
+/// on_error(ping_timeout) and drops the connection.
+template <class P>
+concept has_pong_timeout = requires(const P& p) {
+    { p.pong_timeout() } -> std::convertible_to<ping_duration>;
+};
+
+/// `heartbeat() const` returning a std::optional<heartbeat_strings> (by value or reference).
+template <class P>
+concept has_heartbeat = requires(const P& p) {
+    { p.heartbeat() } -> std::same_as<const std::optional<heartbeat_strings>&>;
+} || requires(const P& p) {
+    { p.heartbeat() } -> std::same_as<std::optional<heartbeat_strings>>;
+};
+
+template <class P>
+concept ping_policy = has_ping_interval<P> && has_pong_timeout<P> && has_heartbeat<P>;
+
+} // namespace squall::inline v0
+
+namespace squall::inline v0::detail {
+
+/// A user-given duration as steady_clock::duration; throws std::invalid_argument naming `what`
+/// for a zero or negative value (also one that truncates to zero) or one beyond the clock's range.
+template <class Rep, class Period>
+ping_duration positive_duration(std::chrono::duration<Rep, Period> d, const char* what) {
+    using double_seconds = std::chrono::duration<long double>;
+    if (!(d > d.zero()))
+        throw std::invalid_argument(std::string{"The "} + what +
+                                    " must be positive; use no_ping to turn pings off.");
+    if (std::chrono::duration_cast<double_seconds>(d) > std::chrono::duration_cast<double_seconds>(ping_duration::max()))
+        throw std::invalid_argument(std::string{"The "} + what + " is beyond the range of steady_clock.");
+    const auto converted = std::chrono::duration_cast<ping_duration>(d);
+    if (converted <= ping_duration::zero())
+        throw std::invalid_argument(std::string{"The "} + what + " is shorter than one steady_clock tick.");
+    return converted;
+}
+
+inline std::optional<heartbeat_strings> make_heartbeat(std::string request, std::string reply) {
+    if (request.empty())
+        throw std::invalid_argument("The heartbeat request must not be empty: every empty text message would match.");
+    if (!protocol::is_valid_utf8(request) || !protocol::is_valid_utf8(reply))
+        throw std::invalid_argument("The heartbeat request and reply must be valid UTF-8: they are text messages.");
+    return heartbeat_strings{std::move(request), std::move(reply)};
+}
+
+} // namespace squall::inline v0::detail
+
+namespace squall::inline v0 {
+
+// --- default --------------------------------------------------------------------------------
+
+/// Pings a link that has been quiet for `interval` (any received frame counts as liveness) and
+/// drops the peer when nothing arrives within `timeout` of a ping. Given only the interval, the
+/// timeout is max(3 × interval, 30 s) (Tornado's rule). Default-constructed: 30 s / 90 s.
+/// Zero or negative values throw std::invalid_argument.
+class interval_ping {
+public:
+    using policy_role = ping_role;
+
+    interval_ping() = default;
+
+    template <class Rep, class Period>
+    explicit interval_ping(std::chrono::duration<Rep, Period> interval)
+        : interval_{detail::positive_duration(interval, "ping interval")}, timeout_{tornado_timeout(interval_)} {}
+
+    template <class Rep1, class Period1, class Rep2, class Period2>
+    interval_ping(std::chrono::duration<Rep1, Period1> interval, std::chrono::duration<Rep2, Period2> timeout)
+        : interval_{detail::positive_duration(interval, "ping interval")},
+          timeout_{detail::positive_duration(timeout, "pong timeout")} {}
+
+    /// A copy that also answers the text heartbeat `request` with `reply`. Throws
+    /// std::invalid_argument for an empty request or either string not valid UTF-8.
+    interval_ping heartbeat(std::string request, std::string reply) const& {
+        interval_ping copy = *this;
+        copy.heartbeat_ = detail::make_heartbeat(std::move(request), std::move(reply));
+        return copy;
+    }
+    interval_ping heartbeat(std::string request, std::string reply) && {
+        heartbeat_ = detail::make_heartbeat(std::move(request), std::move(reply));
+        return std::move(*this);
+    }
+
+    std::optional<ping_duration> ping_interval() const noexcept { return interval_; }
+    ping_duration pong_timeout() const noexcept { return timeout_; }
+    const std::optional<heartbeat_strings>& heartbeat() const noexcept { return heartbeat_; }
+
+    friend bool operator==(const interval_ping&, const interval_ping&) = default;
+
+private:
+    static ping_duration tornado_timeout(ping_duration interval) noexcept {
+        using namespace std::chrono_literals;
+        const ping_duration floor = 30s;
+        if (interval > ping_duration::max() / 3) return ping_duration::max();
+        return 3 * interval > floor ? 3 * interval : floor;
+    }
+
+    ping_duration interval_ = std::chrono::seconds{30};
+    ping_duration timeout_ = std::chrono::seconds{90};
+    std::optional<heartbeat_strings> heartbeat_;
+};
+
+// --- alternatives ---------------------------------------------------------------------------
+
+/// Never pings, so a dead peer behind a NAT is only noticed when a send fails. The only way to
+/// turn pings off. It can still answer a text heartbeat.
+class no_ping {
+public:
+    using policy_role = ping_role;
+
+    no_ping() = default;
+
+    no_ping heartbeat(std::string request, std::string reply) const& {
+        no_ping copy = *this;
+        copy.heartbeat_ = detail::make_heartbeat(std::move(request), std::move(reply));
+        return copy;
+    }
+    no_ping heartbeat(std::string request, std::string reply) && {
+        heartbeat_ = detail::make_heartbeat(std::move(request), std::move(reply));
+        return std::move(*this);
+    }
+
+    std::optional<ping_duration> ping_interval() const noexcept { return std::nullopt; }
+    /// Unused while ping_interval() is nullopt; zero.
+    ping_duration pong_timeout() const noexcept { return ping_duration::zero(); }
+    const std::optional<heartbeat_strings>& heartbeat() const noexcept { return heartbeat_; }
+
+    friend bool operator==(const no_ping&, const no_ping&) = default;
+
+private:
+    std::optional<heartbeat_strings> heartbeat_;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/policy/ping.hpp ----
+// ---- begin squall/policy/size_limit.hpp ----
+// squall/policy/size_limit.hpp: the size-limit role (DESIGN §1 "Size limits", §3): the largest
+// message, frame and fragment count squall accepts; a peer over a limit gets close 1009.
+// Every limit is inclusive. Standard library only: no Asio.
+
+
+#include <concepts>
+#include <cstdint>
+#include <stdexcept>
+
+namespace squall::inline v0 {
+
+// --- concept --------------------------------------------------------------------------------
+
+/// `max_message_bytes() const`: the largest message payload (after reassembly), inclusive.
+template <class P>
+concept has_max_message_bytes = requires(const P& p) {
+    { p.max_message_bytes() } -> std::convertible_to<std::uint64_t>;
+};
+
+/// `max_frame_bytes() const`: the largest single frame payload, inclusive.
+template <class P>
+concept has_max_frame_bytes = requires(const P& p) {
+    { p.max_frame_bytes() } -> std::convertible_to<std::uint64_t>;
+};
+
+/// `max_fragments() const`: the most frames one message may arrive in, inclusive.
+template <class P>
+concept has_max_fragments = requires(const P& p) {
+    { p.max_fragments() } -> std::convertible_to<std::uint32_t>;
+};
+
+template <class P>
+concept size_limit_policy = has_max_message_bytes<P> && has_max_frame_bytes<P> && has_max_fragments<P>;
+
+// --- default --------------------------------------------------------------------------------
+
+/// Limits checked from frame headers before any payload is buffered (DESIGN §1). Defaults:
+/// 10 MiB messages (Tornado's), frames up to the message limit, 65,536 fragments (Autobahn
+/// 9.3.1 sends 4 MiB in 64-byte fragments). A frame limit above the message limit is clamped
+/// to it. Throws std::invalid_argument for a zero limit or a byte limit above max_bytes (2^62).
+class message_size_limit {
+public:
+    using policy_role = size_limit_role;
+
+    static constexpr std::uint64_t default_message_bytes = 10 * 1024 * 1024;
+    static constexpr std::uint32_t default_fragments = 65536;
+    /// The largest byte limit accepted: in effect "no limit", and safe from overflow in sums.
+    static constexpr std::uint64_t max_bytes = std::uint64_t{1} << 62;
+
+    constexpr message_size_limit() noexcept = default;
+
+    constexpr explicit message_size_limit(std::uint64_t message_bytes)
+        : message_size_limit(message_bytes, message_bytes, default_fragments) {}
+
+    constexpr message_size_limit(std::uint64_t message_bytes, std::uint64_t frame_bytes,
+                                 std::uint32_t fragments = default_fragments)
+        : message_bytes_{checked(message_bytes, true)},
+          frame_bytes_{checked(frame_bytes, false) < message_bytes_ ? frame_bytes : message_bytes_},
+          fragments_{fragments} {
+        if (fragments == 0)
+            throw std::invalid_argument("The fragment limit must be at least 1: every message has a frame.");
+    }
+
+    constexpr std::uint64_t max_message_bytes() const noexcept { return message_bytes_; }
+    constexpr std::uint64_t max_frame_bytes() const noexcept { return frame_bytes_; }
+    constexpr std::uint32_t max_fragments() const noexcept { return fragments_; }
+
+    friend constexpr bool operator==(const message_size_limit&, const message_size_limit&) noexcept = default;
+
+private:
+    static constexpr std::uint64_t checked(std::uint64_t bytes, bool message) {
+        if (bytes == 0)
+            throw std::invalid_argument(message ? "The message size limit must be at least 1 byte; for no practical "
+                                                  "limit use message_size_limit::max_bytes."
+                                                : "The frame size limit must be at least 1 byte; for no practical "
+                                                  "limit use message_size_limit::max_bytes.");
+        if (bytes > max_bytes)
+            throw std::invalid_argument(message ? "The message size limit must be at most 2^62 bytes "
+                                                  "(message_size_limit::max_bytes)."
+                                                : "The frame size limit must be at most 2^62 bytes "
+                                                  "(message_size_limit::max_bytes).");
+        return bytes;
+    }
+
+    std::uint64_t message_bytes_ = default_message_bytes;
+    std::uint64_t frame_bytes_ = default_message_bytes;
+    std::uint32_t fragments_ = default_fragments;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/policy/size_limit.hpp ----
+// ---- begin squall/policy/json.hpp ----
+// squall/policy/json.hpp: the JSON-encoder role behind send_json (DESIGN §3): the built-in
+// encoder for standard types, no_json (send_json becomes a compile error) and the concept
+// user encoders meet. Standard library only: no Asio, no JSON library.
+
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstring>
+#include <iterator>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <vector>
+
+namespace squall::inline v0 {
+
+/// Turns send_json off: a handler that calls send_json on a server with no_json does not
+/// compile, and no encoder code is instantiated.
+struct no_json {
+    using policy_role = json_role;
+    static constexpr bool enabled = false;
+    friend constexpr bool operator==(no_json, no_json) noexcept = default;
+};
+
+/// Whether send_json is available with encoder P: false for a type whose static `enabled` is
+/// false (no_json), true otherwise.
+template <class P> inline constexpr bool json_enabled_v = true;
+template <class P>
+    requires requires { requires std::convertible_to<decltype(P::enabled), bool>; }
+inline constexpr bool json_enabled_v<P> = static_cast<bool>(P::enabled);
+
+// --- concept --------------------------------------------------------------------------------
+
+/// `std::error_code encode(const T&, std::string& out) const` for this T: appends T's JSON to
+/// `out`; on an error appends nothing.
+template <class P, class T>
+concept json_encoder_for = requires(const P& p, const T& value, std::string& out) {
+    { p.encode(value, out) } -> std::same_as<std::error_code>;
+};
+
+/// An encoder is probed with a few standard types (a generic `encode` template passes), or is
+/// no_json.
+template <class P>
+concept json_encoder_policy =
+    (json_encoder_for<P, int> && json_encoder_for<P, std::string> && json_encoder_for<P, std::vector<int>>) ||
+    std::same_as<P, no_json>;
+
+} // namespace squall::inline v0
+
+namespace squall::inline v0::detail {
+
+enum class json_kind { none, null, boolean, integer, floating, c_string, char_array, string, optional, map, sequence };
+
+template <class T> inline constexpr bool is_std_optional_v = false;
+template <class T> inline constexpr bool is_std_optional_v<std::optional<T>> = true;
+
+// A lone character is neither clearly a number nor a string: refused. (signed char and
+// unsigned char, i.e. std::int8_t and std::uint8_t, are integers.)
+template <class T>
+inline constexpr bool is_character_v = std::is_same_v<T, char> || std::is_same_v<T, wchar_t> ||
+                                       std::is_same_v<T, char8_t> || std::is_same_v<T, char16_t> ||
+                                       std::is_same_v<T, char32_t>;
+
+template <class T>
+concept string_keyed_map = std::ranges::input_range<const T> && requires {
+    typename T::key_type;
+    typename T::mapped_type;
+};
+
+/// How builtin_json encodes T (cv-qualifiers ignored); none: it cannot.
+template <class T> constexpr json_kind json_kind_of() noexcept {
+    using U = std::remove_cv_t<T>;
+    if constexpr (std::is_same_v<U, std::nullptr_t> || std::is_same_v<U, std::nullopt_t>) return json_kind::null;
+    else if constexpr (std::is_same_v<U, bool>) return json_kind::boolean;
+    else if constexpr (is_character_v<U>) return json_kind::none;
+    else if constexpr (std::is_integral_v<U>) return json_kind::integer;
+    else if constexpr (std::is_floating_point_v<U>) return json_kind::floating;
+    else if constexpr (std::is_same_v<U, const char*> || std::is_same_v<U, char*>) return json_kind::c_string;
+    else if constexpr (std::is_array_v<U> && std::is_same_v<std::remove_cv_t<std::remove_extent_t<U>>, char>)
+        return json_kind::char_array;
+    else if constexpr (std::is_convertible_v<const U&, std::string_view>) return json_kind::string;
+    else if constexpr (is_std_optional_v<U>) return json_kind::optional;
+    else if constexpr (string_keyed_map<U>) return json_kind::map;
+    else if constexpr (std::ranges::input_range<const U>) return json_kind::sequence;
+    else return json_kind::none;
+}
+
+/// Whether builtin_json encodes T, elements and mapped values included.
+template <class T> constexpr bool json_encodable() noexcept {
+    using U = std::remove_cv_t<T>;
+    constexpr json_kind kind = json_kind_of<U>();
+    if constexpr (kind == json_kind::none) return false;
+    else if constexpr (kind == json_kind::optional) return json_encodable<typename U::value_type>();
+    else if constexpr (kind == json_kind::map)
+        return std::is_convertible_v<const typename U::key_type&, std::string_view> &&
+               json_encodable<typename U::mapped_type>();
+    else if constexpr (kind == json_kind::sequence) return json_encodable<std::ranges::range_value_t<const U>>();
+    else return true;
+}
+
+/// Appends a JSON string (RFC 8259 §7): `"` and `\` escaped, control characters as the short
+/// forms or \u00XX, everything else (UTF-8 included) copied. False for invalid UTF-8.
+inline bool json_write_string(std::string_view s, std::string& out) {
+    if (!protocol::is_valid_utf8(s)) return false;
+    out += '"';
+    std::size_t run = 0; // start of the bytes not yet copied
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default: {
+            constexpr char hex[] = "0123456789abcdef";
+            const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+            out.append(u, sizeof u);
+        }
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out += '"';
+    return true;
+}
+
+template <class T> bool json_write(const T& value, std::string& out) {
+    constexpr json_kind kind = json_kind_of<T>();
+    if constexpr (kind == json_kind::null) {
+        out += "null";
+        return true;
+    } else if constexpr (kind == json_kind::boolean) {
+        out += value ? "true" : "false";
+        return true;
+    } else if constexpr (kind == json_kind::integer) {
+        std::array<char, 48> buf; // 128-bit values have 40 digits
+        const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+        out.append(buf.data(), r.ptr);
+        return true;
+    } else if constexpr (kind == json_kind::floating) {
+        if (!std::isfinite(value)) return false; // JSON has no NaN or infinity (RFC 8259 §6)
+        std::array<char, 128> buf;
+        const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value); // shortest round trip
+        if (r.ec != std::errc{}) return false;
+        const std::string_view digits{buf.data(), static_cast<std::size_t>(r.ptr - buf.data())};
+        out += digits;
+        // Keep it a floating-point number for decoders that tell 1 from 1.0 (Python, nlohmann).
+        if (digits.find_first_of(".e") == std::string_view::npos) out += ".0";
+        return true;
+    } else if constexpr (kind == json_kind::c_string) {
+        if (value == nullptr) {
+            out += "null";
+            return true;
+        }
+        return json_write_string(value, out);
+    } else if constexpr (kind == json_kind::char_array) {
+        // Up to the first NUL, and never past the array's end.
+        const std::size_t n = std::extent_v<T>;
+        std::size_t len = 0;
+        while (len < n && value[len] != '\0') ++len;
+        return json_write_string(std::string_view{value, len}, out);
+    } else if constexpr (kind == json_kind::string) {
+        return json_write_string(std::string_view{value}, out);
+    } else if constexpr (kind == json_kind::optional) {
+        if (!value) {
+            out += "null";
+            return true;
+        }
+        return json_write(*value, out);
+    } else if constexpr (kind == json_kind::map) {
+        static_assert(std::is_convertible_v<const typename T::key_type&, std::string_view>,
+                      "squall: builtin_json cannot encode this type; use contrib/nlohmann_json.hpp or your own "
+                      "JSON encoder policy (builtin_json encodes maps whose keys are strings)");
+        out += '{';
+        bool first = true;
+        for (const auto& entry : value) {
+            if (!first) out += ',';
+            first = false;
+            if constexpr (std::is_pointer_v<typename T::key_type>)
+                if (entry.first == nullptr) return false; // a JSON key is a string, never null
+            if (!json_write_string(std::string_view{entry.first}, out)) return false;
+            out += ':';
+            if (!json_write(entry.second, out)) return false;
+        }
+        out += '}';
+        return true;
+    } else if constexpr (kind == json_kind::sequence) {
+        using element = std::ranges::range_value_t<const T>;
+        out += '[';
+        bool first = true;
+        for (auto&& e : value) {
+            if (!first) out += ',';
+            first = false;
+            const element& item = e; // binds a proxy's value (std::vector<bool>) to a temporary
+            if (!json_write(item, out)) return false;
+        }
+        out += ']';
+        return true;
+    } else {
+        static_assert(dependent_false_v<T>,
+                      "squall: builtin_json cannot encode this type; use contrib/nlohmann_json.hpp or your own "
+                      "JSON encoder policy");
+        return false;
+    }
+}
+
+} // namespace squall::inline v0::detail
+
+namespace squall::inline v0 {
+
+// --- default --------------------------------------------------------------------------------
+
+/// The built-in encoder: bool; integers of every width (not char types, which are refused as
+/// ambiguous); floating point in the shortest form that round-trips (std::to_chars), with
+/// ".0" added when it would read as an integer; strings (std::string, std::string_view,
+/// const char*, char arrays) escaped per RFC 8259 with UTF-8 copied through; nullptr,
+/// std::nullopt and an empty std::optional as null; maps with string keys as objects (in
+/// iteration order); other ranges as arrays. Fails with error::json_encode_failed, leaving
+/// `out` as it was, for NaN, infinity or invalid UTF-8. Any other type is a compile error.
+struct builtin_json {
+    using policy_role = json_role;
+
+    /// Whether encode<T> compiles.
+    template <class T> static constexpr bool can_encode = detail::json_encodable<T>();
+
+    template <class T> std::error_code encode(const T& value, std::string& out) const {
+        const std::size_t mark = out.size();
+        bool ok = false;
+        try {
+            ok = detail::json_write(value, out);
+        } catch (...) {
+            out.resize(mark); // bad_alloc halfway: leave `out` as it was
+            throw;
+        }
+        if (ok) return {};
+        out.resize(mark);
+        return make_error_code(error::json_encode_failed);
+    }
+    friend constexpr bool operator==(builtin_json, builtin_json) noexcept = default;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/policy/json.hpp ----
+// ---- begin squall/policy/select.hpp ----
+// squall/policy/select.hpp: policy_pack, which sorts policy types into their roles in any order
+// and fills the others with defaults (DESIGN §3). Misuse is a static_assert whose message names
+// the fix. Standard library and the policy headers only: policy/ must never reach Asio.
+
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace squall::inline v0::detail {
+
+/// The role a type names with a `policy_role` member type (known tag or not).
+template <class P>
+concept declares_role = requires { typename P::policy_role; };
+
+/// How many roles' concepts P models.
+template <class P>
+inline constexpr std::size_t modeled_role_count = std::size_t{origin_policy<P>} + std::size_t{admission_policy<P>} +
+                                                  std::size_t{ping_policy<P>} + std::size_t{size_limit_policy<P>} +
+                                                  std::size_t{json_encoder_policy<P>};
+
+struct no_role {};        ///< a type that declares no role and models none
+struct ambiguous_role {}; ///< a type that declares no role and models several
+
+template <class P> constexpr auto role_of_impl() noexcept {
+    if constexpr (declares_role<P>) return std::type_identity<typename P::policy_role>{};
+    else if constexpr (modeled_role_count<P> == 0) return std::type_identity<no_role>{};
+    else if constexpr (modeled_role_count<P> > 1) return std::type_identity<ambiguous_role>{};
+    else if constexpr (origin_policy<P>) return std::type_identity<origin_role>{};
+    else if constexpr (admission_policy<P>) return std::type_identity<admission_role>{};
+    else if constexpr (ping_policy<P>) return std::type_identity<ping_role>{};
+    else if constexpr (size_limit_policy<P>) return std::type_identity<size_limit_role>{};
+    else return std::type_identity<json_role>{};
+}
+
+/// P's role: its policy_role, else the one role whose concept it models (no_role or
+/// ambiguous_role when that is not exactly one).
+template <class P> using role_of_t = typename decltype(role_of_impl<P>())::type;
+
+template <class Role> struct has_role {
+    template <class P> struct pred : std::bool_constant<std::is_same_v<role_of_t<P>, Role>> {};
+};
+
+template <class Role, class List>
+inline constexpr std::size_t role_count_v = list_count_if_v<has_role<Role>::template pred, List>;
+
+/// The type filling Role in List, or Default when none does.
+template <class Role, class List, class Default>
+using policy_for_t = list_at_or_t<list_find_if_v<has_role<Role>::template pred, List>, List, Default>;
+
+template <class P> struct lacks_role : std::bool_constant<std::is_same_v<role_of_t<P>, no_role>> {};
+template <class P> struct has_two_roles : std::bool_constant<std::is_same_v<role_of_t<P>, ambiguous_role>> {};
+template <class P> struct has_unknown_role : std::bool_constant<!is_role_tag_v<role_of_t<P>>> {};
+
+/// The policy of `ps` that fills Role, moved into a Want; a default Want when none does or
+/// the pack is invalid (so an invalid pack reports its static_assert and nothing else).
+template <class Want, class Role, bool Valid, class... Ps> constexpr Want pick_policy(Ps&... ps) {
+    constexpr std::size_t index = list_find_if_v<has_role<Role>::template pred, type_list<Ps...>>;
+    if constexpr (!Valid || index == sizeof...(Ps)) return Want{};
+    else return Want(std::move(std::get<index>(std::tie(ps...))));
+}
+
+} // namespace squall::inline v0::detail
+
+namespace squall::inline v0 {
+
+/// The policies of a server, one per role, picked out of `Policies` in any order; a role no
+/// policy fills gets its default (same_host_origin, admit_all, interval_ping,
+/// message_size_limit, builtin_json). A type's role is its `policy_role` member type, or else
+/// the one role whose concept it models. Stateless policies take no space.
+template <class... Policies> class policy_pack {
+    using list = detail::type_list<Policies...>;
+
+    static constexpr bool every_type_has_a_role = detail::list_count_if_v<detail::lacks_role, list> == 0;
+    static constexpr bool no_type_has_two_roles = detail::list_count_if_v<detail::has_two_roles, list> == 0;
+    static constexpr bool no_role_filled_twice = ((detail::role_count_v<detail::role_of_t<Policies>, list> <= 1) && ...);
+    static constexpr bool every_role_tag_known = detail::list_count_if_v<detail::has_unknown_role, list> == 0;
+
+    // Each check reports only when the earlier ones passed: one mistake, one message.
+    static_assert(every_type_has_a_role,
+                  "squall: a policy type has no role: give it a policy_role member type or the members of one "
+                  "role's concept");
+    static_assert(!every_type_has_a_role || no_type_has_two_roles,
+                  "squall: a policy type matches two roles; name one with a policy_role member type");
+    static_assert(!(every_type_has_a_role && no_type_has_two_roles) || no_role_filled_twice,
+                  "squall: two policies fill the same role; keep one");
+    static_assert(!(every_type_has_a_role && no_type_has_two_roles && no_role_filled_twice) || every_role_tag_known,
+                  "squall: unknown role tag in policy_role; use origin_role, admission_role, ping_role, "
+                  "size_limit_role or json_role");
+
+    static constexpr bool roles_valid =
+        every_type_has_a_role && no_type_has_two_roles && no_role_filled_twice && every_role_tag_known;
+
+    template <class Role, class Default>
+    using slot_t = std::conditional_t<roles_valid, detail::policy_for_t<Role, list, Default>, Default>;
+
+public:
+    using origin_type = slot_t<origin_role, same_host_origin>;
+    using admission_type = slot_t<admission_role, admit_all>;
+    using ping_type = slot_t<ping_role, interval_ping>;
+    using size_limit_type = slot_t<size_limit_role, message_size_limit>;
+    using json_type = slot_t<json_role, builtin_json>;
+
+private:
+    // The slots hold defaults when the roles are invalid, and the defaults model their
+    // concepts: these fire only for a user's policy, and the compiler explains which
+    // requirement of the concept failed.
+    static_assert(origin_policy<origin_type>,
+                  "squall: the origin policy does not model origin_policy: it needs bool "
+                  "allow_origin(std::string_view, const request_view&) const");
+    static_assert(admission_policy<admission_type>,
+                  "squall: the admission policy does not model admission_policy: it needs admission "
+                  "admit(const request_view&) const, or void admit(const request_view&, admission_callback) const");
+    static_assert(ping_policy<ping_type>,
+                  "squall: the ping policy does not model ping_policy: it needs "
+                  "std::optional<steady_clock::duration> ping_interval() const, steady_clock::duration "
+                  "pong_timeout() const and std::optional<heartbeat_strings> heartbeat() const");
+    static_assert(size_limit_policy<size_limit_type>,
+                  "squall: the size limit policy does not model size_limit_policy: it needs std::uint64_t "
+                  "max_message_bytes() const, std::uint64_t max_frame_bytes() const and std::uint32_t "
+                  "max_fragments() const");
+    static_assert(json_encoder_policy<json_type>,
+                  "squall: the JSON encoder policy does not model json_encoder_policy: it needs template <class T> "
+                  "std::error_code encode(const T&, std::string&) const, or use no_json");
+
+public:
+    /// Each policy goes to its role's slot; the other slots are default-constructed.
+    explicit policy_pack(Policies... ps)
+        : origin_{detail::pick_policy<origin_type, origin_role, roles_valid>(ps...)},
+          admission_{detail::pick_policy<admission_type, admission_role, roles_valid>(ps...)},
+          ping_{detail::pick_policy<ping_type, ping_role, roles_valid>(ps...)},
+          size_limit_{detail::pick_policy<size_limit_type, size_limit_role, roles_valid>(ps...)},
+          json_{detail::pick_policy<json_type, json_role, roles_valid>(ps...)} {}
+
+    /// Every policy default-constructed.
+    policy_pack()
+        requires(sizeof...(Policies) > 0 && (std::is_default_constructible_v<Policies> && ...))
+        : policy_pack(Policies{}...) {}
+
+    const origin_type& origin() const noexcept { return origin_; }
+    const admission_type& admission() const noexcept { return admission_; }
+    const ping_type& ping() const noexcept { return ping_; }
+    const size_limit_type& size_limit() const noexcept { return size_limit_; }
+    const json_type& json() const noexcept { return json_; }
+
+private:
+    [[no_unique_address]] origin_type origin_;
+    [[no_unique_address]] admission_type admission_;
+    [[no_unique_address]] ping_type ping_;
+    [[no_unique_address]] size_limit_type size_limit_;
+    [[no_unique_address]] json_type json_;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/policy/select.hpp ----
+// ---- end squall/policies.hpp ----
 // ---- end squall/squall.hpp ----
