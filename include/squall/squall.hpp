@@ -19,3 +19,10 @@
 #include <squall/protocol/connection_core.hpp>
 
 #include <squall/policies.hpp>
+#include <squall/message.hpp>
+#include <squall/endpoint.hpp>
+#include <squall/server_options.hpp>
+#include <squall/handler.hpp>
+#include <squall/engine.hpp>
+#include <squall/connection.hpp>
+#include <squall/server.hpp>

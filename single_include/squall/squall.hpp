@@ -3916,4 +3916,1466 @@ private:
 } // namespace squall::inline v0
 // ---- end squall/policy/select.hpp ----
 // ---- end squall/policies.hpp ----
+// ---- begin squall/message.hpp ----
+// squall/message.hpp: what handlers receive and send: message_view (a view into the receive
+// buffer, valid until the handler returns) and message (owning, for coroutine handlers and
+// for keeping). Standard library only.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace squall::inline v0 {
+
+/// A complete text or binary message, by view. It points into squall's receive buffer and is
+/// valid until the handler call that received it returns: copy what you keep.
+class message_view {
+public:
+    constexpr message_view() noexcept = default;
+    constexpr message_view(opcode op, std::span<const std::uint8_t> payload) noexcept : op_(op), payload_(payload) {}
+    /// A text message viewing `text` (so `conn.send(msg)` and `conn.send("text")` read alike).
+    message_view(std::string_view text) noexcept // NOLINT: text converts implicitly
+        : op_(opcode::text), payload_(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()) {}
+    message_view(const char* text) noexcept : message_view(std::string_view{text}) {} // NOLINT
+    message_view(const std::string& text) noexcept : message_view(std::string_view{text}) {} // NOLINT
+
+    static constexpr message_view binary(std::span<const std::uint8_t> bytes) noexcept { return {opcode::binary, bytes}; }
+    static message_view binary(std::span<const std::byte> bytes) noexcept {
+        return {opcode::binary, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}};
+    }
+
+    constexpr bool is_text() const noexcept { return op_ == opcode::text; }
+    constexpr bool is_binary() const noexcept { return op_ == opcode::binary; }
+    constexpr opcode kind() const noexcept { return op_; }
+    /// The payload as characters (UTF-8 for text messages: squall validated it).
+    std::string_view text() const noexcept { return protocol::as_text(payload_); }
+    constexpr std::span<const std::uint8_t> bytes() const noexcept { return payload_; }
+    constexpr std::size_t size() const noexcept { return payload_.size(); }
+    constexpr bool empty() const noexcept { return payload_.empty(); }
+
+private:
+    opcode op_ = opcode::text;
+    std::span<const std::uint8_t> payload_{};
+};
+
+/// An owning message: one copy of the payload.
+class message {
+public:
+    message() = default;
+    explicit message(message_view v) : op_(v.kind()), data_(v.text()) {}
+    message(opcode op, std::string data) : op_(op), data_(std::move(data)) {}
+
+    bool is_text() const noexcept { return op_ == opcode::text; }
+    bool is_binary() const noexcept { return op_ == opcode::binary; }
+    opcode kind() const noexcept { return op_; }
+    std::string_view text() const noexcept { return data_; }
+    std::span<const std::uint8_t> bytes() const noexcept { return protocol::as_bytes(data_); }
+    std::size_t size() const noexcept { return data_.size(); }
+    bool empty() const noexcept { return data_.empty(); }
+    /// The payload, to move out.
+    std::string& data() noexcept { return data_; }
+    message_view view() const noexcept { return {op_, bytes()}; }
+    operator message_view() const noexcept { return view(); } // NOLINT: a message is viewable
+
+private:
+    opcode op_ = opcode::text;
+    std::string data_;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/message.hpp ----
+// ---- begin squall/endpoint.hpp ----
+// squall/endpoint.hpp: a squall-owned remote address, so that policies and handlers can see who
+// connected without Asio types in their signatures. Standard library only.
+
+#include <cstdint>
+#include <string>
+
+namespace squall::inline v0 {
+
+struct endpoint {
+    std::string address; ///< numeric IPv4 ("127.0.0.1") or IPv6 ("::1") address
+    std::uint16_t port = 0;
+    bool is_v6() const noexcept { return address.find(':') != std::string::npos; }
+    /// "127.0.0.1:5000" or "[::1]:5000".
+    std::string to_string() const {
+        return (is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(port);
+    }
+    friend bool operator==(const endpoint&, const endpoint&) = default;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/endpoint.hpp ----
+// ---- begin squall/server_options.hpp ----
+// squall/server_options.hpp: the runtime numbers of a server that are not policies (deadlines,
+// caps) and the plain-HTTP responder. Standard library only.
+
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace squall::inline v0 {
+
+/// A plain HTTP answer (a demo page, a health check): DESIGN §1.1 step 2b.
+struct http_response {
+    int status = 200;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers; ///< e.g. {"Content-Type", "text/html"}
+};
+
+/// Set before listen(); every value is inclusive.
+struct server_options {
+    /// A client that has not completed a valid request head in this time is dropped.
+    std::chrono::steady_clock::duration handshake_timeout = std::chrono::seconds(10);
+    /// How long a close we started waits for the peer's close before TCP is dropped.
+    std::chrono::steady_clock::duration close_timeout = std::chrono::seconds(5);
+    /// Request heads larger than this get 431.
+    std::size_t head_limit = 8192;
+    /// Accepted TCP connections (handshaking, open or closing) beyond which upgrades get 503.
+    std::size_t max_connections = std::numeric_limits<std::size_t>::max();
+    /// Per-connection send queue cap (DESIGN §1): a send is refused when the queue holds this
+    /// much or more.
+    std::size_t send_queue_limit = 16u * 1024 * 1024;
+    /// Answers plain HTTP requests; without one they get 400 ("Can Upgrade only to WebSocket").
+    std::function<http_response(const request_view&)> http_responder;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/server_options.hpp ----
+// ---- begin squall/handler.hpp ----
+// squall/handler.hpp: what a handler type may provide, how squall detects it, and the
+// type-erased slot a connection calls. on_message is required; on_open, on_close, on_ping,
+// on_pong and on_error are detected; a member with a known name and a wrong signature is a
+// compile error, never silently ignored (DESIGN §4). May use Asio types (awaitable).
+
+// ---- begin squall/net/io.hpp ----
+// squall/net/io.hpp: the one place squall includes Asio from (DESIGN §2). It checks the Asio
+// version and sets what Asio 1.22 needs on Clang 14 with libstdc++ (DESIGN §7).
+
+#if defined(__clang__) && !defined(ASIO_HAS_CO_AWAIT)
+// Asio 1.22 does not enable co_await by itself on Clang 14 with libstdc++; this must come
+// before the first Asio include. Single-header users on Clang define it before including
+// squall (or include squall first).
+#define ASIO_HAS_CO_AWAIT 1
+#endif
+
+#include <asio/version.hpp>
+
+#if ASIO_VERSION < 102200
+#error "squall needs standalone Asio 1.22 or later (Debian: libasio-dev)"
+#endif
+
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+// ---- end squall/net/io.hpp ----
+
+#include <concepts>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace squall::inline v0 {
+
+namespace detail {
+
+// Each event: is the member callable as squall calls it? And does a non-template member of
+// that name exist at all (to catch wrong signatures)?
+template <class H, class C>
+concept sync_on_message = requires(H& h, C& c, message_view m) {
+    { h.on_message(c, m) } -> std::same_as<void>;
+};
+template <class H, class C>
+concept coro_on_message = requires(H& h, C& c, message m) {
+    { h.on_message(c, std::move(m)) } -> std::same_as<asio::awaitable<void>>;
+};
+template <class H, class C> concept can_on_open = requires(H& h, C& c) { h.on_open(c); };
+template <class H, class C>
+concept can_on_close = requires(H& h, C& c, close_code code, std::string_view r) { h.on_close(c, code, r); };
+template <class H, class C>
+concept can_on_ping = requires(H& h, C& c, std::span<const std::uint8_t> p) { h.on_ping(c, p); };
+template <class H, class C>
+concept can_on_pong = requires(H& h, C& c, std::span<const std::uint8_t> p) { h.on_pong(c, p); };
+template <class H, class C> concept can_on_error = requires(H& h, C& c, std::error_code ec) { h.on_error(c, ec); };
+
+template <class H> concept names_on_message = requires { &H::on_message; };
+template <class H> concept names_on_open = requires { &H::on_open; };
+template <class H> concept names_on_close = requires { &H::on_close; };
+template <class H> concept names_on_ping = requires { &H::on_ping; };
+template <class H> concept names_on_pong = requires { &H::on_pong; };
+template <class H> concept names_on_error = requires { &H::on_error; };
+
+/// Checks a handler type against a connection type; the messages name the fix.
+template <class H, class C> constexpr bool check_handler() {
+    static_assert(sync_on_message<H, C> || coro_on_message<H, C> || names_on_message<H>,
+                  "squall: a handler needs on_message(conn, squall::message_view) returning void, or a "
+                  "coroutine asio::awaitable<void> on_message(conn, squall::message)");
+    static_assert(sync_on_message<H, C> || coro_on_message<H, C> || !names_on_message<H>,
+                  "squall: handler member on_message has the wrong signature; expected "
+                  "void on_message(auto& conn, squall::message_view) or "
+                  "asio::awaitable<void> on_message(auto& conn, squall::message)");
+    static_assert(can_on_open<H, C> || !names_on_open<H>,
+                  "squall: handler member on_open has the wrong signature; expected void on_open(auto& conn)");
+    static_assert(can_on_close<H, C> || !names_on_close<H>,
+                  "squall: handler member on_close has the wrong signature; expected "
+                  "void on_close(auto& conn, squall::close_code, std::string_view reason)");
+    static_assert(can_on_ping<H, C> || !names_on_ping<H>,
+                  "squall: handler member on_ping has the wrong signature; expected "
+                  "void on_ping(auto& conn, std::span<const std::uint8_t> payload)");
+    static_assert(can_on_pong<H, C> || !names_on_pong<H>,
+                  "squall: handler member on_pong has the wrong signature; expected "
+                  "void on_pong(auto& conn, std::span<const std::uint8_t> payload)");
+    static_assert(can_on_error<H, C> || !names_on_error<H>,
+                  "squall: handler member on_error has the wrong signature; expected "
+                  "void on_error(auto& conn, std::error_code)");
+    return true;
+}
+
+/// The per-connection handler object behind one virtual call per event.
+template <class Conn> struct handler_slot {
+    virtual ~handler_slot() = default;
+    virtual void open(Conn&) = 0;
+    /// Returns true when the handler is a coroutine that was started: the connection reads
+    /// nothing more until it completes (Tornado's semantics, DESIGN §1).
+    virtual bool message(Conn&, message_view) = 0;
+    virtual void close(Conn&, close_code, std::string_view) = 0;
+    virtual void ping(Conn&, std::span<const std::uint8_t>) = 0;
+    virtual void pong(Conn&, std::span<const std::uint8_t>) = 0;
+    virtual void error(Conn&, std::error_code) = 0;
+};
+
+template <class Handler, class Conn> class handler_slot_impl final : public handler_slot<Conn> {
+    static_assert(check_handler<Handler, Conn>());
+
+public:
+    explicit handler_slot_impl(Handler h) : handler_(std::move(h)) {}
+
+    void open(Conn& c) override {
+        if constexpr (can_on_open<Handler, Conn>) handler_.on_open(c);
+    }
+    bool message(Conn& c, message_view m) override {
+        if constexpr (coro_on_message<Handler, Conn>) {
+            c.spawn_handler(handler_.on_message(c, squall::message{m}));
+            return true;
+        } else {
+            handler_.on_message(c, m);
+            return false;
+        }
+    }
+    void close(Conn& c, close_code code, std::string_view reason) override {
+        if constexpr (can_on_close<Handler, Conn>) handler_.on_close(c, code, reason);
+    }
+    void ping(Conn& c, std::span<const std::uint8_t> p) override {
+        if constexpr (can_on_ping<Handler, Conn>) handler_.on_ping(c, p);
+    }
+    void pong(Conn& c, std::span<const std::uint8_t> p) override {
+        if constexpr (can_on_pong<Handler, Conn>) handler_.on_pong(c, p);
+    }
+    void error(Conn& c, std::error_code ec) override {
+        if constexpr (can_on_error<Handler, Conn>) handler_.on_error(c, ec);
+    }
+
+private:
+    Handler handler_;
+};
+
+} // namespace detail
+} // namespace squall::inline v0
+// ---- end squall/handler.hpp ----
+// ---- begin squall/engine.hpp ----
+// squall/engine.hpp: one connection's behaviour without a socket (DESIGN §2): the sans-IO
+// connection_core, the server's policies (origin, admission, ping heartbeat, size limits, JSON)
+// and handler dispatch, with the ordering rules of DESIGN §1.2 (on_error before on_close, one
+// on_close, exceptions closed with 1011). Output goes to a buffer; the driver (net/session in
+// production, a test double in unit tests) moves bytes and calls back through CRTP.
+
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+namespace squall::inline v0 {
+
+/// Where a connection is, as the application sees it.
+enum class connection_state : std::uint8_t { connecting, open, closing, closed };
+
+namespace detail {
+
+/// Derived provides: post(F) to run F later on the connection's thread, output_ready() when
+/// bytes were queued outside a receive batch, input_resumed() when a pause ended.
+template <class Derived, class Server> class engine {
+public:
+    using clock = protocol::clock;
+
+    engine(Server& server, clock::time_point now) : server_(&server), core_(server.core_config(), now) {}
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+    ~engine() = default;
+
+    // ---- the handler-facing API (the connection's public members) ----------------------
+
+    /// Queues a message (text or binary as the view says). Throws closed_error on a closing
+    /// or closed connection and std::system_error(send_queue_full) over the queue cap.
+    void send(message_view m) {
+        std::error_code ec;
+        throw_if(send(m, ec));
+    }
+    std::error_code send(message_view m, std::error_code& ec) { return ec = queue(m.kind(), m.bytes()); }
+    void send_binary(std::span<const std::uint8_t> bytes) { send(message_view::binary(bytes)); }
+    std::error_code send_binary(std::span<const std::uint8_t> bytes, std::error_code& ec) {
+        return send(message_view::binary(bytes), ec);
+    }
+
+    /// Encodes `value` with the server's JSON encoder policy and sends it as text. An encoder
+    /// error sends nothing.
+    template <class T> void send_json(const T& value) {
+        std::error_code ec;
+        throw_if(send_json(value, ec));
+    }
+    template <class T> std::error_code send_json(const T& value, std::error_code& ec) {
+        using json_type = typename Server::policies_type::json_type;
+        static_assert(json_enabled_v<json_type>,
+                      "squall: send_json needs a JSON encoder policy, but the server was given no_json");
+        if (!open()) return ec = make_error_code(error::closed);
+        std::string text;
+        if (auto e = server_->policies().json().encode(value, text)) return ec = e;
+        return ec = queue(opcode::text, protocol::as_bytes(text));
+    }
+
+    /// Sends a ping (payload at most 125 octets: std::invalid_argument otherwise).
+    void ping(std::span<const std::uint8_t> payload = {}) {
+        std::error_code ec;
+        throw_if(ping(payload, ec));
+    }
+    std::error_code ping(std::span<const std::uint8_t> payload, std::error_code& ec) {
+        ec = core_.ping(payload);
+        after_send(ec);
+        return ec;
+    }
+
+    /// Starts the closing handshake. A code a server may not send or a reason over 123 octets
+    /// or not UTF-8: std::invalid_argument; closing or closed: closed_error.
+    void close(close_code code = close_code::normal, std::string_view reason = {}) {
+        std::error_code ec;
+        throw_if(close(code, reason, ec));
+    }
+    std::error_code close(close_code code, std::string_view reason, std::error_code& ec) {
+        ec = core_.close(code, reason, clock::now());
+        after_send(ec);
+        return ec;
+    }
+
+    /// Drops the connection at once (Tornado's send_error): on_error(aborted), then on_close(1006).
+    void abort() {
+        report(core_.abort());
+        derived().output_ready();
+    }
+
+    /// Octets queued and not yet handed to the kernel.
+    std::size_t buffered_amount() const noexcept { return core_.buffered_amount() + derived().bytes_in_flight(); }
+    connection_state state() const noexcept {
+        switch (core_.state()) {
+        case protocol::core_state::handshake:
+        case protocol::core_state::awaiting: return connection_state::connecting;
+        case protocol::core_state::open: return connection_state::open;
+        case protocol::core_state::closing: return connection_state::closing;
+        case protocol::core_state::closed: return connection_state::closed;
+        }
+        return connection_state::closed;
+    }
+    bool is_open() const noexcept { return core_.is_open(); }
+    /// The subprotocol chosen at admission ("" when none).
+    std::string_view subprotocol() const noexcept { return subprotocol_; }
+    /// During on_error(handler_exception) and the on_close that follows: the exception.
+    std::exception_ptr last_exception() const noexcept { return last_exception_; }
+    /// The request head: during admission and on_open only (DESIGN §4); empty afterwards.
+    request_view request() const noexcept { return core_.request(); }
+    Server& server() const noexcept { return *server_; }
+    /// The route the connection was upgraded on.
+    std::size_t route() const noexcept { return core_.route(); }
+
+    // ---- the driver's side -----------------------------------------------------------
+
+    /// Processes octets just read (unmasked in place). While paused (a coroutine handler or an
+    /// asynchronous admission is running) the rest is kept and processed on resume().
+    void receive(std::span<std::uint8_t> in, clock::time_point now) {
+        if (paused_) {
+            stash_.append(reinterpret_cast<const char*>(in.data()), in.size());
+            return;
+        }
+        in_batch_ = true;
+        process(in, now);
+        in_batch_ = false;
+    }
+
+    /// The peer closed TCP, or the read failed with `cause`.
+    void receive_eof(std::error_code cause) { report(core_.receive_eof(cause)); }
+
+    /// Runs due deadlines (handshake, closing, ping, pong timeout).
+    void tick(clock::time_point now) {
+        report(core_.tick(now));
+        derived().output_ready(); // a ping to write, or a connection to close
+    }
+
+    std::optional<clock::time_point> next_deadline() const noexcept { return core_.next_deadline(); }
+    bool paused() const noexcept { return paused_; }
+    bool should_close_transport() const noexcept { return core_.should_close_transport(); }
+    protocol::connection_core& core() noexcept { return core_; }
+
+    /// The transport is gone: the application hears on_close once, with the peer's close
+    /// code and reason (or 1006), after any on_error (DESIGN §1.2).
+    void finish() {
+        if (!opened_ || closed_notified_) return;
+        closed_notified_ = true;
+        if (core_.state() != protocol::core_state::closed) report(core_.receive_eof(make_error_code(error::eof)));
+        guarded([&] { handler_->close(derived(), core_.peer_close_code(), core_.peer_close_reason()); }, false);
+        handler_.reset();
+    }
+
+    /// A coroutine handler finished (with its exception, if any): read on.
+    void coroutine_done(std::exception_ptr e) {
+        if (e) handler_threw(e);
+        resume();
+    }
+
+protected:
+    Derived& derived() noexcept { return static_cast<Derived&>(*this); }
+    const Derived& derived() const noexcept { return static_cast<const Derived&>(*this); }
+
+private:
+    static void throw_if(std::error_code ec) {
+        if (!ec) return;
+        if (ec == error::closed) throw closed_error{};
+        if (ec == std::errc::invalid_argument) throw std::invalid_argument(ec.message());
+        throw std::system_error(ec);
+    }
+
+    bool open() const noexcept { return core_.is_open(); }
+
+    std::error_code queue(opcode op, std::span<const std::uint8_t> payload) {
+        if (!open()) return make_error_code(error::closed);
+        // DESIGN §1 send queue: refused when the queue already holds the cap or more; a
+        // single message larger than the cap still goes into an empty queue.
+        if (buffered_amount() >= server_->options().send_queue_limit) return make_error_code(error::send_queue_full);
+        auto ec = core_.send(op, payload);
+        after_send(ec);
+        return ec;
+    }
+
+    void after_send(std::error_code ec) {
+        // Inside a receive batch the driver flushes once at its end (DESIGN §6: one write per
+        // read batch); otherwise now.
+        if (!ec && !in_batch_) derived().output_ready();
+    }
+
+    void resume() {
+        paused_ = false;
+        std::string pending;
+        pending.swap(stash_);
+        in_batch_ = true;
+        if (!pending.empty() || core_.state() == protocol::core_state::open) {
+            std::span<std::uint8_t> in{reinterpret_cast<std::uint8_t*>(pending.data()), pending.size()};
+            process(in, clock::now());
+        }
+        in_batch_ = false;
+        derived().input_resumed();
+    }
+
+    void process(std::span<std::uint8_t> in, clock::time_point now) {
+        for (;;) {
+            const auto ev = core_.receive(in, now);
+            switch (ev.kind) {
+            case protocol::core_event_kind::none:
+                if (!in.empty() && core_.state() == protocol::core_state::awaiting) pause_with(in);
+                return;
+            case protocol::core_event_kind::upgrade_request: on_upgrade(now); break;
+            case protocol::core_event_kind::http_request: on_plain_http(); break;
+            case protocol::core_event_kind::message: on_message(ev); break;
+            case protocol::core_event_kind::ping:
+                guarded([&] { handler_->ping(derived(), ev.payload); });
+                break;
+            case protocol::core_event_kind::pong:
+                guarded([&] { handler_->pong(derived(), ev.payload); });
+                break;
+            case protocol::core_event_kind::close: break; // on_close comes at finish()
+            case protocol::core_event_kind::error: report(ev); break;
+            }
+            if (paused_) {
+                pause_with(in);
+                return;
+            }
+        }
+    }
+
+    void pause_with(std::span<std::uint8_t>& in) {
+        paused_ = true;
+        stash_.append(reinterpret_cast<const char*>(in.data()), in.size());
+        in = {};
+    }
+
+    void on_message(const protocol::core_event& ev) {
+        const message_view m{ev.op, ev.payload};
+        // The opt-in heartbeat answers a browser's text ping without waking the handler.
+        if (const auto& hb = server_->policies().ping().heartbeat(); hb && m.is_text() && m.text() == hb->request) {
+            (void)queue(opcode::text, protocol::as_bytes(hb->reply));
+            return;
+        }
+        guarded([&] {
+            if (handler_->message(derived(), m)) paused_ = true;
+        });
+    }
+
+    // DESIGN §1.1 steps 10-11: the connection cap, then the admission policy.
+    void on_upgrade(clock::time_point now) {
+        if (server_->over_connection_limit()) {
+            core_.reject(make_error_code(handshake_error::too_many_connections));
+            return;
+        }
+        auto& policy = server_->policies().admission();
+        using policy_type = std::remove_cvref_t<decltype(policy)>;
+        if constexpr (async_admission_policy<policy_type>) {
+            paused_ = true;
+            // One callback family: if admit() throws after (or without) answering, the first
+            // answer wins and a later one is ignored, so the sink completes exactly once.
+            admission_callback cb{std::make_shared<admission_sink_impl>(derived().weak_from_this())};
+            try {
+                policy.admit(core_.request(), cb);
+            } catch (...) {
+                cb(reject{500, "The admission policy failed."});
+            }
+        } else {
+            admission result = [&]() -> admission {
+                try {
+                    return policy.admit(core_.request());
+                } catch (...) {
+                    return reject{500, "The admission policy failed."};
+                }
+            }();
+            apply_admission(std::move(result), now);
+        }
+    }
+
+    struct admission_sink_impl final : admission_sink {
+        explicit admission_sink_impl(std::weak_ptr<Derived> c) : conn(std::move(c)) {}
+        void complete(admission result) override {
+            auto c = conn.lock();
+            if (!c) return;
+            // From any thread: continue on the connection's thread.
+            c->post([c, r = std::move(result)]() mutable {
+                c->apply_admission(std::move(r), clock::now());
+                c->resume();
+            });
+        }
+        std::weak_ptr<Derived> conn;
+    };
+
+public:
+    // Step 12 (accept) or the admission's rejection. Public for the admission sink's post.
+    void apply_admission(admission result, clock::time_point now) {
+        if (core_.state() != protocol::core_state::awaiting) return; // dropped meanwhile
+        if (!result.accepted()) {
+            const auto& r = result.as_reject();
+            const int status = r.status() >= 300 && r.status() <= 599 ? r.status() : 500;
+            (void)core_.respond(status, r.headers(), r.body());
+            return;
+        }
+        const auto& a = result.as_accept();
+        try {
+            handler_ = server_->template make_handler<Derived>(core_.route(), core_.request(), a);
+        } catch (...) {
+            (void)core_.respond(500, {}, "The handler factory failed.\n");
+            return;
+        }
+        protocol::accept_options options;
+        options.subprotocol = a.subprotocol();
+        options.headers = a.headers();
+        if (core_.accept(options, now)) {
+            handler_.reset();
+            return;
+        }
+        subprotocol_ = a.subprotocol();
+        opened_ = true;
+        guarded([&] { handler_->open(derived()); });
+        core_.release_request();
+    }
+
+private:
+    void on_plain_http() {
+        if (auto& responder = server_->options().http_responder) {
+            http_response r;
+            try {
+                r = responder(core_.request());
+            } catch (...) {
+                r = http_response{500, "The HTTP responder failed.\n", {}};
+            }
+            std::vector<header_field> headers;
+            for (const auto& [name, value] : r.headers) headers.push_back({name, value});
+            (void)core_.respond(r.status, headers, r.body);
+        } else {
+            core_.reject(make_error_code(handshake_error::not_websocket));
+        }
+    }
+
+    // A handler call; an exception closes the connection with 1011 and reaches on_error
+    // (DESIGN §4); nothing escapes into io_context::run().
+    template <class F> void guarded(F&& f, bool close_on_throw = true) {
+        if (!handler_) return;
+        try {
+            f();
+        } catch (...) {
+            if (close_on_throw) handler_threw(std::current_exception());
+        }
+    }
+
+    void handler_threw(std::exception_ptr e) {
+        last_exception_ = e;
+        report(core_.fail(make_error_code(error::handler_exception), clock::now()));
+        if (core_.state() == protocol::core_state::closing || core_.buffered_amount() != 0) derived().output_ready();
+    }
+
+    void report(const protocol::core_event& ev) {
+        if (ev.kind != protocol::core_event_kind::error) return;
+        if (!opened_ || !handler_) return; // handshake faults: no handler exists yet
+        try {
+            handler_->error(derived(), ev.error);
+        } catch (...) { // a throwing on_error is not reported again
+        }
+    }
+
+    Server* server_;
+    protocol::connection_core core_;
+    std::unique_ptr<handler_slot<Derived>> handler_;
+    std::string subprotocol_;
+    std::string stash_; // input received while paused
+    std::exception_ptr last_exception_;
+    bool paused_ = false;
+    bool in_batch_ = false;
+    bool opened_ = false;
+    bool closed_notified_ = false;
+};
+
+} // namespace detail
+} // namespace squall::inline v0
+// ---- end squall/engine.hpp ----
+// ---- begin squall/connection.hpp ----
+// squall/connection.hpp: the connection a handler receives (the engine's API plus what needs
+// Asio: async_send, handle(), executor, remote endpoint), and the socket driver behind it
+// (net/session in DESIGN §2): readiness-based reads into the thread's receive buffer, one
+// write per read batch, the thread's timer wheel for deadlines.
+
+// ---- begin squall/net/timer_wheel.hpp ----
+// squall/net/timer_wheel.hpp: one hashed timer wheel per thread (DESIGN §1 deadlines, §6 small
+// connections): a connection holds an intrusive hook, not a timer object; one steady_timer per
+// thread ticks while any deadline is pending. O(1) schedule and cancel.
+
+
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+namespace squall::inline v0::net {
+
+class timer_wheel {
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// What a connection embeds. `fire` is called on the wheel's thread once `when` has passed.
+    struct hook {
+        hook* prev = nullptr;
+        hook* next = nullptr;
+        clock::time_point when{};
+        std::size_t slot = 0;
+        bool linked = false;
+        void (*fire)(hook&) = nullptr;
+    };
+
+    explicit timer_wheel(asio::io_context& ioc, clock::duration resolution = std::chrono::milliseconds(10),
+                         std::size_t slots = 512)
+        : timer_(ioc), resolution_(resolution), slots_(slots), origin_(clock::now()) {}
+
+    timer_wheel(const timer_wheel&) = delete;
+    timer_wheel& operator=(const timer_wheel&) = delete;
+    ~timer_wheel() {
+        for (auto& head : slots_)
+            for (hook* h = head; h != nullptr; h = h->next) h->linked = false;
+    }
+
+    /// (Re)schedules `h` for `when`; a hook is in the wheel at most once.
+    void schedule(hook& h, clock::time_point when) {
+        if (h.linked && h.when == when) return;
+        cancel(h);
+        h.when = when;
+        link(h);
+        if (pending_++ == 0 || when < armed_for_) arm();
+    }
+
+    void cancel(hook& h) noexcept {
+        if (!h.linked) return;
+        if (h.prev != nullptr) h.prev->next = h.next;
+        else slots_[h.slot] = h.next;
+        if (h.next != nullptr) h.next->prev = h.prev;
+        h.prev = h.next = nullptr;
+        h.linked = false;
+        --pending_;
+    }
+
+    std::size_t pending() const noexcept { return pending_; }
+
+private:
+    std::size_t tick_of(clock::time_point t) const noexcept {
+        if (t <= origin_) return 0;
+        return static_cast<std::size_t>((t - origin_ + resolution_ - clock::duration(1)) / resolution_);
+    }
+
+    void link(hook& h) noexcept {
+        // A deadline already due goes into the next slot to be processed.
+        std::size_t tick = tick_of(h.when);
+        if (tick <= processed_) tick = processed_ + 1;
+        h.slot = tick % slots_.size();
+        h.prev = nullptr;
+        h.next = slots_[h.slot];
+        if (h.next != nullptr) h.next->prev = &h;
+        slots_[h.slot] = &h;
+        h.linked = true;
+    }
+
+    void arm() {
+        if (pending_ == 0) return;
+        // Wake at the next tick boundary (not earlier than needed when only far deadlines
+        // exist would need a scan; one wake-up per tick while anything is pending is cheap).
+        const auto next = origin_ + resolution_ * static_cast<clock::rep>(processed_ + 1);
+        if (armed_ && next >= armed_for_) return;
+        armed_ = true;
+        armed_for_ = next;
+        timer_.expires_at(next);
+        timer_.async_wait([this](std::error_code ec) {
+            if (ec) return; // the wheel is gone (its timer was destroyed): touch nothing
+            armed_ = false;
+            advance(clock::now());
+            arm();
+        });
+    }
+
+    void advance(clock::time_point now) {
+        const std::size_t target = tick_of(now);
+        // At most one lap of slots per call: every slot is visited, and hooks due in later
+        // laps stay where they are.
+        std::size_t from = processed_ + 1;
+        if (target >= from + slots_.size()) from = target - slots_.size() + 1;
+        for (std::size_t t = from; t <= target; ++t) {
+            processed_ = t;
+            hook* list = slots_[t % slots_.size()];
+            slots_[t % slots_.size()] = nullptr;
+            while (list != nullptr) {
+                hook* h = list;
+                list = h->next;
+                h->prev = h->next = nullptr;
+                h->linked = false;
+                --pending_;
+                if (h->when <= now) {
+                    if (h->fire != nullptr) h->fire(*h);
+                } else {
+                    link(*h);
+                    ++pending_;
+                }
+            }
+        }
+        if (processed_ < target) processed_ = target;
+    }
+
+    asio::steady_timer timer_;
+    clock::duration resolution_;
+    std::vector<hook*> slots_;
+    clock::time_point origin_;
+    clock::time_point armed_for_{};
+    std::size_t processed_ = 0; // last tick whose slot was processed
+    std::size_t pending_ = 0;
+    bool armed_ = false;
+};
+
+} // namespace squall::inline v0::net
+// ---- end squall/net/timer_wheel.hpp ----
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace squall::inline v0 {
+
+namespace net {
+
+/// What one server thread owns: its io_context (the user's or the server's own), its
+/// receive buffer (DESIGN §6: one per thread, not per connection), its timer wheel and the
+/// connections it serves.
+template <class Conn> struct thread_context {
+    explicit thread_context(asio::io_context& ctx) : ioc(ctx), wheel(ctx), receive_buffer(64 * 1024) {}
+    asio::io_context& ioc;
+    timer_wheel wheel;
+    std::vector<std::uint8_t> receive_buffer;
+    std::unordered_set<std::shared_ptr<Conn>> connections; // owned here until the transport closes
+};
+
+} // namespace net
+
+namespace detail {
+
+// A type-erased completion, invoked once with an error_code.
+struct completion_base {
+    virtual ~completion_base() = default;
+    virtual void complete(std::error_code ec) = 0;
+};
+template <class Handler, class Executor> struct completion_impl final : completion_base {
+    completion_impl(Handler h, Executor fallback) : handler(std::move(h)), executor(std::move(fallback)) {}
+    void complete(std::error_code ec) override {
+        auto ex = asio::get_associated_executor(handler, executor);
+        asio::post(ex, [h = std::move(handler), ec]() mutable { h(ec); });
+    }
+    Handler handler;
+    Executor executor;
+};
+
+} // namespace detail
+
+/// A copyable, weak reference to a connection, usable from any thread (DESIGN §1 "Other
+/// threads"). Each operation posts to the connection's thread and never throws; its outcome
+/// (error::closed when the connection is gone or closing) goes to the optional completion
+/// token, called with std::error_code once the message is queued or refused.
+template <class Conn> class basic_connection_handle {
+public:
+    basic_connection_handle() = default;
+    basic_connection_handle(std::weak_ptr<Conn> c, asio::io_context::executor_type ex)
+        : conn_(std::move(c)), executor_(std::move(ex)) {}
+
+    template <class CompletionToken = asio::detached_t>
+    auto send(message m, CompletionToken&& token = {}) const {
+        return run(std::forward<CompletionToken>(token),
+                   [m = std::move(m)](Conn& c, std::error_code& ec) { c.send(m.view(), ec); });
+    }
+    template <class CompletionToken = asio::detached_t>
+    auto send(std::string text, CompletionToken&& token = {}) const {
+        return send(message{opcode::text, std::move(text)}, std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = asio::detached_t>
+    auto close(close_code code = close_code::normal, std::string reason = {}, CompletionToken&& token = {}) const {
+        return run(std::forward<CompletionToken>(token),
+                   [code, r = std::move(reason)](Conn& c, std::error_code& ec) { c.close(code, r, ec); });
+    }
+    template <class CompletionToken = asio::detached_t>
+    auto ping(std::string payload = {}, CompletionToken&& token = {}) const {
+        return run(std::forward<CompletionToken>(token), [p = std::move(payload)](Conn& c, std::error_code& ec) {
+            c.ping(protocol::as_bytes(p), ec);
+        });
+    }
+    /// True until the connection object is gone (it may be closing).
+    bool expired() const noexcept { return conn_.expired(); }
+
+private:
+    template <class CompletionToken, class Op> auto run(CompletionToken&& token, Op op) const {
+        return asio::async_initiate<CompletionToken, void(std::error_code)>(
+            [](auto handler, std::weak_ptr<Conn> weak, std::optional<asio::io_context::executor_type> ex, Op op) {
+                if (!ex) return handler(make_error_code(error::closed)); // a default-constructed handle
+                asio::post(*ex, [weak = std::move(weak), handler = std::move(handler), op = std::move(op)]() mutable {
+                    std::error_code ec = make_error_code(error::closed);
+                    if (auto c = weak.lock()) {
+                        ec.clear();
+                        op(*c, ec);
+                    }
+                    handler(ec);
+                });
+            },
+            token, conn_, executor_, std::move(op));
+    }
+
+    std::weak_ptr<Conn> conn_;
+    std::optional<asio::io_context::executor_type> executor_;
+};
+
+template <class Server>
+class basic_connection final : public detail::engine<basic_connection<Server>, Server>,
+                               public std::enable_shared_from_this<basic_connection<Server>> {
+    using engine_type = detail::engine<basic_connection<Server>, Server>;
+    friend engine_type;
+
+public:
+    using executor_type = asio::io_context::executor_type;
+    using context_type = net::thread_context<basic_connection>;
+    using handle_type = basic_connection_handle<basic_connection>;
+    using clock = protocol::clock;
+
+    basic_connection(Server& server, context_type& ctx, asio::ip::tcp::socket socket)
+        : engine_type(server, clock::now()), ctx_(&ctx), socket_(std::move(socket)) {
+        timer_.owner = this;
+        timer_.fire = [](net::timer_wheel::hook& h) { static_cast<timer_hook&>(h).owner->on_timer(); };
+    }
+    // After close_transport() the connection no longer touches its thread context: a last
+    // reference may be dropped after the server is gone (by an io_context being destroyed).
+    ~basic_connection() {
+        if (!transport_closed_) ctx_->wheel.cancel(timer_);
+    }
+
+    /// Starts reading (the driver calls it once, on the connection's thread).
+    void start() {
+        std::error_code ec;
+        socket_.non_blocking(true, ec);
+        socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+        auto ep = socket_.remote_endpoint(ec);
+        if (!ec) remote_ = endpoint{ep.address().to_string(), ep.port()};
+        schedule_timer();
+        wait_readable();
+    }
+
+    executor_type get_executor() const noexcept { return ctx_->ioc.get_executor(); }
+    /// The peer's address, kept after the request head is released.
+    const endpoint& remote_endpoint() const noexcept { return remote_; }
+    /// A weak handle for other threads and for later.
+    handle_type handle() { return handle_type{this->weak_from_this(), get_executor()}; }
+
+    /// Queues a message and completes once it has been handed to the kernel (Tornado's
+    /// write_message Future), or with the error that refused it.
+    template <class CompletionToken> auto async_send(message_view m, CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(std::error_code)>(
+            [this](auto handler, message_view msg) {
+                using handler_type = decltype(handler);
+                auto done = std::make_unique<detail::completion_impl<handler_type, executor_type>>(
+                    std::move(handler), get_executor());
+                std::error_code ec;
+                this->send(msg, ec);
+                if (ec) return done->complete(ec);
+                waiters_.push_back({written_ + this->buffered_amount(), std::move(done)});
+                complete_waiters();
+            },
+            token, m);
+    }
+
+    using engine_type::close;
+    using engine_type::ping;
+    using engine_type::send;
+
+    // ---- engine callbacks ----------------------------------------------------------------
+    template <class F> void post(F&& f) { asio::post(get_executor(), std::forward<F>(f)); }
+    void spawn_handler(asio::awaitable<void> work) {
+        asio::co_spawn(get_executor(), std::move(work),
+                       [self = this->shared_from_this()](std::exception_ptr e) { self->coroutine_done(e); });
+    }
+    std::size_t bytes_in_flight() const noexcept { return write_buffer_.size(); }
+    void output_ready() {
+        flush();
+        schedule_timer();
+    }
+    void input_resumed() {
+        flush();
+        schedule_timer();
+        if (!transport_closed_ && !this->paused() && !reading_) wait_readable();
+    }
+
+    /// Aborts from the server (stop(), shutdown deadline).
+    void server_abort() { this->abort(); }
+
+private:
+    struct timer_hook : net::timer_wheel::hook {
+        basic_connection* owner = nullptr;
+    };
+    struct waiter {
+        std::uint64_t until; // complete once this many octets were written in total
+        std::unique_ptr<detail::completion_base> done;
+    };
+
+    void wait_readable() {
+        reading_ = true;
+        socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                           [self = this->shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+    }
+
+    void on_readable(std::error_code ec) {
+        reading_ = false;
+        if (transport_closed_) return;
+        if (ec) return transport_failed(ec);
+        auto& buf = ctx_->receive_buffer;
+        // A few reads per wake-up: drain a burst, but let other connections of the thread run.
+        for (int i = 0; i < 4 && !this->paused() && !transport_closed_; ++i) {
+            const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            if (ec) {
+                this->receive_eof(ec == asio::error::eof ? make_error_code(error::eof) : ec);
+                break;
+            }
+            this->receive(std::span<std::uint8_t>{buf.data(), n}, clock::now());
+            if (n < buf.size()) break; // the socket is drained
+        }
+        flush();
+        if (transport_closed_) return;
+        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close_transport();
+        schedule_timer();
+        if (!this->paused()) wait_readable();
+    }
+
+    void flush() {
+        if (transport_closed_ || write_in_flight_) return;
+        for (;;) {
+            const auto out = this->core().pending_output();
+            if (out.empty()) break;
+            std::error_code ec;
+            const std::size_t n = socket_.write_some(asio::buffer(out.data(), out.size()), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                start_async_write();
+                return;
+            }
+            if (ec) return transport_failed(ec);
+            this->core().consume_output(n);
+            written_ += n;
+            complete_waiters();
+        }
+        if (this->should_close_transport()) close_transport();
+    }
+
+    void start_async_write() {
+        this->core().take_output(write_buffer_);
+        write_in_flight_ = true;
+        asio::async_write(socket_, asio::buffer(write_buffer_),
+                          [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
+                              self->write_in_flight_ = false;
+                              self->written_ += n;
+                              self->write_buffer_.clear();
+                              if (self->transport_closed_) return;
+                              if (ec) return self->transport_failed(ec);
+                              self->complete_waiters();
+                              self->flush();
+                              self->schedule_timer();
+                          });
+    }
+
+    void complete_waiters() {
+        while (!waiters_.empty() && waiters_.front().until <= written_) {
+            auto w = std::move(waiters_.front());
+            waiters_.pop_front();
+            w.done->complete({});
+        }
+    }
+
+    void on_timer() {
+        if (transport_closed_) return;
+        this->tick(clock::now());
+        schedule_timer();
+    }
+
+    void schedule_timer() {
+        if (transport_closed_) return;
+        if (auto d = this->next_deadline()) ctx_->wheel.schedule(timer_, *d);
+        else ctx_->wheel.cancel(timer_);
+    }
+
+    void transport_failed(std::error_code ec) {
+        this->receive_eof(ec);
+        close_transport();
+    }
+
+    void close_transport() {
+        if (transport_closed_) return;
+        transport_closed_ = true;
+        ctx_->wheel.cancel(timer_);
+        std::error_code ignored;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+        while (!waiters_.empty()) {
+            auto w = std::move(waiters_.front());
+            waiters_.pop_front();
+            w.done->complete(make_error_code(error::closed));
+        }
+        auto self = this->shared_from_this(); // keep alive through on_close and unregistering
+        this->finish();
+        this->server().connection_closed(*ctx_, self);
+    }
+
+    context_type* ctx_;
+    asio::ip::tcp::socket socket_;
+    timer_hook timer_;
+    endpoint remote_;
+    std::string write_buffer_; // octets of the write in flight
+    std::deque<waiter> waiters_;
+    std::uint64_t written_ = 0; // octets handed to the kernel so far
+    bool write_in_flight_ = false;
+    bool reading_ = false;
+    bool transport_closed_ = false;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/connection.hpp ----
+// ---- begin squall/server.hpp ----
+// squall/server.hpp: basic_websocket_server<Policies...> (DESIGN §1, §3, §4): routes to handler
+// types, listens on IPv4/IPv6, runs on a user io_context or on N threads of its own (one
+// SO_REUSEPORT listener each on Linux), counts and caps connections, broadcasts, shuts down.
+// Policies are picked out of the pack by role (policy/select.hpp).
+
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace squall::inline v0 {
+
+/// Asks a server to run N threads of its own: `basic_websocket_server srv{squall::threads{4}}`.
+struct threads {
+    std::size_t count = 1;
+};
+
+template <class... Policies> class basic_websocket_server {
+public:
+    using policies_type = policy_pack<Policies...>;
+    using connection_type = basic_connection<basic_websocket_server>;
+    using connection_handle = typename connection_type::handle_type;
+    using clock = std::chrono::steady_clock;
+
+    /// Runs on the caller's io_context (the caller runs it).
+    explicit basic_websocket_server(asio::io_context& ioc, Policies... policies)
+        : policies_(std::move(policies)...) {
+        contexts_.push_back(std::make_unique<context>(ioc));
+    }
+    /// Runs on `t.count` threads of its own, started by listen() and joined by stop(),
+    /// shutdown() or the destructor.
+    explicit basic_websocket_server(threads t, Policies... policies) : policies_(std::move(policies)...) {
+        if (t.count == 0) throw std::invalid_argument("squall: a server needs at least one thread.");
+        for (std::size_t i = 0; i < t.count; ++i) {
+            owned_ioc_.push_back(std::make_unique<asio::io_context>(1));
+            contexts_.push_back(std::make_unique<context>(*owned_ioc_.back()));
+        }
+    }
+
+    basic_websocket_server(const basic_websocket_server&) = delete;
+    basic_websocket_server& operator=(const basic_websocket_server&) = delete;
+    /// A server on a user io_context must be destroyed when that io_context is not running
+    /// (after run() returned): open connections are then dropped without waiting.
+    ~basic_websocket_server() {
+        if (!owned_ioc_.empty()) stop();
+        for (auto& ctx : contexts_) {
+            close_acceptor(*ctx);
+            auto conns = ctx->connections;
+            for (const auto& conn : conns) conn->server_abort();
+        }
+    }
+
+    /// Deadlines, caps and the plain-HTTP responder; change them before listen().
+    server_options& options() noexcept { return options_; }
+    const server_options& options() const noexcept { return options_; }
+    const policies_type& policies() const noexcept { return policies_; }
+
+    /// Serves `path` with one default-constructed Handler per connection.
+    template <class Handler> basic_websocket_server& route(std::string path) {
+        static_assert(std::is_default_constructible_v<Handler>,
+                      "squall: route<Handler>(path) needs a default-constructible handler; pass a factory "
+                      "route(path, [](const squall::request_view&, const squall::accept&) { return Handler{...}; })");
+        return route(std::move(path), [](const request_view&, const accept&) { return Handler{}; });
+    }
+    /// Serves `path` with the handler `factory(request, accept)` returns for each connection
+    /// (the request head and the admission result, with its user data).
+    template <class Factory> basic_websocket_server& route(std::string path, Factory factory) {
+        using handler_type = std::invoke_result_t<Factory&, const request_view&, const accept&>;
+        static_assert(detail::check_handler<handler_type, connection_type>());
+        routes_.push_back({std::move(path), [f = std::move(factory)](const request_view& req, const accept& a)
+                                                -> std::unique_ptr<detail::handler_slot<connection_type>> {
+                               return std::make_unique<detail::handler_slot_impl<handler_type, connection_type>>(
+                                   f(req, a));
+                           }});
+        return *this;
+    }
+
+    /// Binds and starts accepting: `host` is a numeric IPv4 or IPv6 address ("::" is
+    /// dual-stack), port 0 picks a free port (see port()). Throws std::system_error.
+    void listen(std::string_view host, std::uint16_t port) {
+        build_core_config();
+        const asio::ip::tcp::endpoint first{asio::ip::make_address(std::string(host)), port};
+        std::uint16_t bound = port;
+        for (auto& ctx : contexts_) {
+            auto& acceptor = ctx->acceptor.emplace(ctx->ioc);
+            const asio::ip::tcp::endpoint ep{first.address(), bound};
+            acceptor.open(ep.protocol());
+            acceptor.set_option(asio::socket_base::reuse_address(true));
+            if (contexts_.size() > 1) set_reuse_port(acceptor);
+            if (ep.address().is_v6() && ep.address().to_v6().is_unspecified())
+                acceptor.set_option(asio::ip::v6_only(false));
+            acceptor.bind(ep);
+            acceptor.listen(asio::socket_base::max_listen_connections);
+            bound = acceptor.local_endpoint().port();
+        }
+        port_ = bound;
+        for (auto& ctx : contexts_) asio::post(ctx->ioc, [this, c = ctx.get()] { accept_next(*c); });
+        for (auto& ioc : owned_ioc_)
+            threads_.emplace_back([&io = *ioc] {
+                auto guard = asio::make_work_guard(io);
+                io.run();
+            });
+    }
+
+    /// The bound port (after listen()).
+    std::uint16_t port() const noexcept { return port_; }
+    /// Accepted TCP connections still held (handshaking, open or closing).
+    std::size_t connection_count() const noexcept { return count_.load(std::memory_order_relaxed); }
+
+    /// Frames `m` once and queues the same octets on every open connection of the route
+    /// `path`. A connection whose send queue is at its cap misses the message. Thread-safe.
+    void broadcast(std::string_view path, message_view m) {
+        const auto id = find_route(path);
+        if (!id) return;
+        auto frame = std::make_shared<std::string>();
+        protocol::append_frame(*frame, m.kind(), m.bytes());
+        for (auto& ctx : contexts_) {
+            asio::dispatch(ctx->ioc, [c = ctx.get(), frame, route = *id, this] {
+                // A copy: a write error closes a connection on the spot, which unregisters it.
+                const auto conns = c->connections;
+                for (const auto& conn : conns)
+                    if (conn->route() == route && conn->is_open() &&
+                        conn->buffered_amount() < options_.send_queue_limit) {
+                        (void)conn->core().send_frames(protocol::as_bytes(*frame));
+                        conn->output_ready();
+                    }
+            });
+        }
+    }
+
+    /// Stops accepting and drops every connection at once (on_error(aborted), on_close(1006)).
+    /// A server with threads of its own also stops and joins them.
+    void stop() {
+        for (auto& ctx : contexts_)
+            asio::dispatch(ctx->ioc, [c = ctx.get()] {
+                close_acceptor(*c);
+                auto conns = c->connections;
+                for (const auto& conn : conns) conn->server_abort();
+            });
+        join_threads();
+    }
+
+    /// Graceful shutdown: stop accepting, send 1001 to every connection, wait for the close
+    /// handshakes until `deadline`, then abort the rest. Completes (void()) when no
+    /// connection is left.
+    template <class CompletionToken> auto async_shutdown(clock::duration deadline, CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void()>(
+            [this, deadline](auto handler) {
+                auto ex = asio::get_associated_executor(handler, contexts_.front()->ioc.get_executor());
+                // std::function needs a copyable target; completion handlers may be move-only.
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                {
+                    std::lock_guard lock{drain_mutex_};
+                    on_drained_.push_back([shared, ex] { asio::post(ex, [shared] { (*shared)(); }); });
+                }
+                shutting_down_ = true;
+                for (auto& ctx : contexts_) {
+                    asio::dispatch(ctx->ioc, [c = ctx.get(), deadline] {
+                        close_acceptor(*c);
+                        auto conns = c->connections;
+                        for (const auto& conn : conns) {
+                            std::error_code ec;
+                            if (conn->is_open()) conn->close(close_code::going_away, {}, ec);
+                            else if (conn->state() == connection_state::connecting) conn->server_abort();
+                        }
+                        c->shutdown_timer.emplace(c->ioc);
+                        c->shutdown_timer->expires_after(deadline);
+                        c->shutdown_timer->async_wait([c](std::error_code ec) {
+                            if (ec) return;
+                            auto rest = c->connections;
+                            for (const auto& conn : rest) conn->server_abort();
+                        });
+                    });
+                }
+                check_drained();
+            },
+            token);
+    }
+
+    /// Blocking shutdown. Do not call it from one of the server's own threads or from the
+    /// thread running the user's io_context (it would wait on itself).
+    void shutdown(clock::duration deadline) {
+        std::promise<void> done;
+        auto f = done.get_future();
+        async_shutdown(deadline, [&done] { done.set_value(); });
+        f.wait();
+        join_threads();
+    }
+
+    // ---- what connections use (not for applications) ---------------------------------
+    const protocol::core_config& core_config() const noexcept { return core_config_; }
+    bool over_connection_limit() const noexcept { return connection_count() > options_.max_connections; }
+    template <class Conn>
+    std::unique_ptr<detail::handler_slot<Conn>> make_handler(std::size_t route, const request_view& req, const accept& a) {
+        return routes_.at(route).make(req, a);
+    }
+    void connection_closed(net::thread_context<connection_type>& ctx, const std::shared_ptr<connection_type>& c) {
+        ctx.connections.erase(c);
+        count_.fetch_sub(1, std::memory_order_relaxed);
+        check_drained();
+    }
+
+private:
+    struct context : net::thread_context<connection_type> {
+        using net::thread_context<connection_type>::thread_context;
+        std::optional<asio::ip::tcp::acceptor> acceptor;
+        std::optional<asio::steady_timer> backoff;
+        std::optional<asio::steady_timer> shutdown_timer;
+    };
+    struct route_entry {
+        std::string path;
+        std::function<std::unique_ptr<detail::handler_slot<connection_type>>(const request_view&, const accept&)> make;
+    };
+    // Hooks the sans-IO core calls (DESIGN §1.1 steps 3 and 7).
+    struct route_lookup {
+        const basic_websocket_server* server;
+        std::optional<std::size_t> operator()(std::string_view path) const { return server->find_route(path); }
+    };
+    struct origin_check {
+        const basic_websocket_server* server;
+        bool operator()(std::string_view origin, const request_view& req) const {
+            return server->policies_.origin().allow_origin(origin, req);
+        }
+    };
+
+    std::optional<std::size_t> find_route(std::string_view path) const {
+        for (std::size_t i = 0; i < routes_.size(); ++i)
+            if (routes_[i].path == path) return i;
+        return std::nullopt;
+    }
+
+    void build_core_config() {
+        auto& c = core_config_;
+        const auto& size = policies_.size_limit();
+        c.limits.max_message_bytes = size.max_message_bytes();
+        c.limits.max_frame_bytes = size.max_frame_bytes();
+        c.limits.max_fragments = size.max_fragments();
+        c.head_limit = options_.head_limit;
+        c.handshake_timeout = options_.handshake_timeout;
+        c.close_timeout = options_.close_timeout;
+        c.ping_interval = policies_.ping().ping_interval();
+        c.pong_timeout = policies_.ping().pong_timeout();
+        c.route = route_lookup_;
+        c.origin = origin_check_;
+    }
+
+    static void set_reuse_port([[maybe_unused]] asio::ip::tcp::acceptor& a) {
+#if defined(SO_REUSEPORT)
+        a.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+#endif
+    }
+
+    static void close_acceptor(context& c) {
+        std::error_code ignored;
+        if (c.acceptor) c.acceptor->close(ignored);
+        if (c.backoff) c.backoff->cancel();
+    }
+
+    void accept_next(context& c) {
+        if (!c.acceptor || !c.acceptor->is_open()) return;
+        c.acceptor->async_accept(c.ioc, [this, &c](std::error_code ec, asio::ip::tcp::socket socket) {
+            if (ec == asio::error::operation_aborted || !c.acceptor->is_open()) return;
+            if (ec) {
+                // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off instead of spinning (DESIGN §1).
+                c.backoff.emplace(c.ioc);
+                c.backoff->expires_after(std::chrono::milliseconds(50));
+                c.backoff->async_wait([this, &c](std::error_code e) {
+                    if (!e) accept_next(c);
+                });
+                return;
+            }
+            if (shutting_down_) return;
+            count_.fetch_add(1, std::memory_order_relaxed);
+            auto conn = std::make_shared<connection_type>(*this, c, std::move(socket));
+            c.connections.insert(conn);
+            conn->start();
+            accept_next(c);
+        });
+    }
+
+    void check_drained() {
+        if (!shutting_down_ || connection_count() != 0) return;
+        std::vector<std::function<void()>> done;
+        {
+            std::lock_guard lock{drain_mutex_};
+            done.swap(on_drained_);
+        }
+        for (auto& f : done) f();
+    }
+
+    void join_threads() {
+        if (owned_ioc_.empty()) return;
+        for (std::size_t i = 0; i < owned_ioc_.size(); ++i)
+            if (threads_.size() > i && threads_[i].get_id() == std::this_thread::get_id())
+                throw std::logic_error("squall: stop() or shutdown() was called from one of the server's own threads.");
+        // Let the posted aborts run, then stop the loops.
+        for (auto& ioc : owned_ioc_) {
+            std::promise<void> ran;
+            auto f = ran.get_future();
+            asio::post(*ioc, [&ran] { ran.set_value(); });
+            if (!ioc->stopped() && !threads_.empty()) f.wait_for(std::chrono::seconds(1));
+            ioc->stop();
+        }
+        for (auto& t : threads_)
+            if (t.joinable()) t.join();
+        threads_.clear();
+    }
+
+    policies_type policies_;
+    server_options options_;
+    protocol::core_config core_config_;
+    route_lookup route_lookup_{this};
+    origin_check origin_check_{this};
+    std::vector<route_entry> routes_;
+    std::vector<std::unique_ptr<asio::io_context>> owned_ioc_;
+    std::vector<std::unique_ptr<context>> contexts_;
+    std::vector<std::thread> threads_;
+    std::atomic<std::size_t> count_{0};
+    std::atomic<bool> shutting_down_{false};
+    std::mutex drain_mutex_;
+    std::vector<std::function<void()>> on_drained_;
+    std::uint16_t port_ = 0;
+};
+
+template <class... P> basic_websocket_server(asio::io_context&, P...) -> basic_websocket_server<P...>;
+template <class... P> basic_websocket_server(threads, P...) -> basic_websocket_server<P...>;
+
+/// The server with every default policy.
+using websocket_server = basic_websocket_server<>;
+
+} // namespace squall::inline v0
+// ---- end squall/server.hpp ----
 // ---- end squall/squall.hpp ----

@@ -318,6 +318,18 @@ public:
             output_pos_ = 0;
         }
     }
+    /// Moves every pending octet into `into` (replacing its contents), for a transport that
+    /// writes asynchronously from a buffer of its own; the core keeps `into`'s old capacity.
+    void take_output(std::string& into) {
+        into.clear();
+        if (output_pos_ == 0) {
+            into.swap(output_);
+        } else {
+            into.assign(output_, output_pos_);
+            output_.clear();
+        }
+        output_pos_ = 0;
+    }
     /// Octets queued and not yet taken by the transport.
     std::size_t buffered_amount() const noexcept { return output_.size() - output_pos_; }
     /// Closed and flushed: the driver closes TCP now (the server closes first, RFC 6455 §7.1.1).

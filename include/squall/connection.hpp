@@ -1,0 +1,320 @@
+// squall/connection.hpp: the connection a handler receives (the engine's API plus what needs
+// Asio: async_send, handle(), executor, remote endpoint), and the socket driver behind it
+// (net/session in DESIGN §2): readiness-based reads into the thread's receive buffer, one
+// write per read batch, the thread's timer wheel for deadlines.
+#pragma once
+
+#include <squall/endpoint.hpp>
+#include <squall/engine.hpp>
+#include <squall/net/io.hpp>
+#include <squall/net/timer_wheel.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace squall::inline v0 {
+
+namespace net {
+
+/// What one server thread owns: its io_context (the user's or the server's own), its
+/// receive buffer (DESIGN §6: one per thread, not per connection), its timer wheel and the
+/// connections it serves.
+template <class Conn> struct thread_context {
+    explicit thread_context(asio::io_context& ctx) : ioc(ctx), wheel(ctx), receive_buffer(64 * 1024) {}
+    asio::io_context& ioc;
+    timer_wheel wheel;
+    std::vector<std::uint8_t> receive_buffer;
+    std::unordered_set<std::shared_ptr<Conn>> connections; // owned here until the transport closes
+};
+
+} // namespace net
+
+namespace detail {
+
+// A type-erased completion, invoked once with an error_code.
+struct completion_base {
+    virtual ~completion_base() = default;
+    virtual void complete(std::error_code ec) = 0;
+};
+template <class Handler, class Executor> struct completion_impl final : completion_base {
+    completion_impl(Handler h, Executor fallback) : handler(std::move(h)), executor(std::move(fallback)) {}
+    void complete(std::error_code ec) override {
+        auto ex = asio::get_associated_executor(handler, executor);
+        asio::post(ex, [h = std::move(handler), ec]() mutable { h(ec); });
+    }
+    Handler handler;
+    Executor executor;
+};
+
+} // namespace detail
+
+/// A copyable, weak reference to a connection, usable from any thread (DESIGN §1 "Other
+/// threads"). Each operation posts to the connection's thread and never throws; its outcome
+/// (error::closed when the connection is gone or closing) goes to the optional completion
+/// token, called with std::error_code once the message is queued or refused.
+template <class Conn> class basic_connection_handle {
+public:
+    basic_connection_handle() = default;
+    basic_connection_handle(std::weak_ptr<Conn> c, asio::io_context::executor_type ex)
+        : conn_(std::move(c)), executor_(std::move(ex)) {}
+
+    template <class CompletionToken = asio::detached_t>
+    auto send(message m, CompletionToken&& token = {}) const {
+        return run(std::forward<CompletionToken>(token),
+                   [m = std::move(m)](Conn& c, std::error_code& ec) { c.send(m.view(), ec); });
+    }
+    template <class CompletionToken = asio::detached_t>
+    auto send(std::string text, CompletionToken&& token = {}) const {
+        return send(message{opcode::text, std::move(text)}, std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = asio::detached_t>
+    auto close(close_code code = close_code::normal, std::string reason = {}, CompletionToken&& token = {}) const {
+        return run(std::forward<CompletionToken>(token),
+                   [code, r = std::move(reason)](Conn& c, std::error_code& ec) { c.close(code, r, ec); });
+    }
+    template <class CompletionToken = asio::detached_t>
+    auto ping(std::string payload = {}, CompletionToken&& token = {}) const {
+        return run(std::forward<CompletionToken>(token), [p = std::move(payload)](Conn& c, std::error_code& ec) {
+            c.ping(protocol::as_bytes(p), ec);
+        });
+    }
+    /// True until the connection object is gone (it may be closing).
+    bool expired() const noexcept { return conn_.expired(); }
+
+private:
+    template <class CompletionToken, class Op> auto run(CompletionToken&& token, Op op) const {
+        return asio::async_initiate<CompletionToken, void(std::error_code)>(
+            [](auto handler, std::weak_ptr<Conn> weak, std::optional<asio::io_context::executor_type> ex, Op op) {
+                if (!ex) return handler(make_error_code(error::closed)); // a default-constructed handle
+                asio::post(*ex, [weak = std::move(weak), handler = std::move(handler), op = std::move(op)]() mutable {
+                    std::error_code ec = make_error_code(error::closed);
+                    if (auto c = weak.lock()) {
+                        ec.clear();
+                        op(*c, ec);
+                    }
+                    handler(ec);
+                });
+            },
+            token, conn_, executor_, std::move(op));
+    }
+
+    std::weak_ptr<Conn> conn_;
+    std::optional<asio::io_context::executor_type> executor_;
+};
+
+template <class Server>
+class basic_connection final : public detail::engine<basic_connection<Server>, Server>,
+                               public std::enable_shared_from_this<basic_connection<Server>> {
+    using engine_type = detail::engine<basic_connection<Server>, Server>;
+    friend engine_type;
+
+public:
+    using executor_type = asio::io_context::executor_type;
+    using context_type = net::thread_context<basic_connection>;
+    using handle_type = basic_connection_handle<basic_connection>;
+    using clock = protocol::clock;
+
+    basic_connection(Server& server, context_type& ctx, asio::ip::tcp::socket socket)
+        : engine_type(server, clock::now()), ctx_(&ctx), socket_(std::move(socket)) {
+        timer_.owner = this;
+        timer_.fire = [](net::timer_wheel::hook& h) { static_cast<timer_hook&>(h).owner->on_timer(); };
+    }
+    // After close_transport() the connection no longer touches its thread context: a last
+    // reference may be dropped after the server is gone (by an io_context being destroyed).
+    ~basic_connection() {
+        if (!transport_closed_) ctx_->wheel.cancel(timer_);
+    }
+
+    /// Starts reading (the driver calls it once, on the connection's thread).
+    void start() {
+        std::error_code ec;
+        socket_.non_blocking(true, ec);
+        socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+        auto ep = socket_.remote_endpoint(ec);
+        if (!ec) remote_ = endpoint{ep.address().to_string(), ep.port()};
+        schedule_timer();
+        wait_readable();
+    }
+
+    executor_type get_executor() const noexcept { return ctx_->ioc.get_executor(); }
+    /// The peer's address, kept after the request head is released.
+    const endpoint& remote_endpoint() const noexcept { return remote_; }
+    /// A weak handle for other threads and for later.
+    handle_type handle() { return handle_type{this->weak_from_this(), get_executor()}; }
+
+    /// Queues a message and completes once it has been handed to the kernel (Tornado's
+    /// write_message Future), or with the error that refused it.
+    template <class CompletionToken> auto async_send(message_view m, CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(std::error_code)>(
+            [this](auto handler, message_view msg) {
+                using handler_type = decltype(handler);
+                auto done = std::make_unique<detail::completion_impl<handler_type, executor_type>>(
+                    std::move(handler), get_executor());
+                std::error_code ec;
+                this->send(msg, ec);
+                if (ec) return done->complete(ec);
+                waiters_.push_back({written_ + this->buffered_amount(), std::move(done)});
+                complete_waiters();
+            },
+            token, m);
+    }
+
+    using engine_type::close;
+    using engine_type::ping;
+    using engine_type::send;
+
+    // ---- engine callbacks ----------------------------------------------------------------
+    template <class F> void post(F&& f) { asio::post(get_executor(), std::forward<F>(f)); }
+    void spawn_handler(asio::awaitable<void> work) {
+        asio::co_spawn(get_executor(), std::move(work),
+                       [self = this->shared_from_this()](std::exception_ptr e) { self->coroutine_done(e); });
+    }
+    std::size_t bytes_in_flight() const noexcept { return write_buffer_.size(); }
+    void output_ready() {
+        flush();
+        schedule_timer();
+    }
+    void input_resumed() {
+        flush();
+        schedule_timer();
+        if (!transport_closed_ && !this->paused() && !reading_) wait_readable();
+    }
+
+    /// Aborts from the server (stop(), shutdown deadline).
+    void server_abort() { this->abort(); }
+
+private:
+    struct timer_hook : net::timer_wheel::hook {
+        basic_connection* owner = nullptr;
+    };
+    struct waiter {
+        std::uint64_t until; // complete once this many octets were written in total
+        std::unique_ptr<detail::completion_base> done;
+    };
+
+    void wait_readable() {
+        reading_ = true;
+        socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                           [self = this->shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+    }
+
+    void on_readable(std::error_code ec) {
+        reading_ = false;
+        if (transport_closed_) return;
+        if (ec) return transport_failed(ec);
+        auto& buf = ctx_->receive_buffer;
+        // A few reads per wake-up: drain a burst, but let other connections of the thread run.
+        for (int i = 0; i < 4 && !this->paused() && !transport_closed_; ++i) {
+            const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            if (ec) {
+                this->receive_eof(ec == asio::error::eof ? make_error_code(error::eof) : ec);
+                break;
+            }
+            this->receive(std::span<std::uint8_t>{buf.data(), n}, clock::now());
+            if (n < buf.size()) break; // the socket is drained
+        }
+        flush();
+        if (transport_closed_) return;
+        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close_transport();
+        schedule_timer();
+        if (!this->paused()) wait_readable();
+    }
+
+    void flush() {
+        if (transport_closed_ || write_in_flight_) return;
+        for (;;) {
+            const auto out = this->core().pending_output();
+            if (out.empty()) break;
+            std::error_code ec;
+            const std::size_t n = socket_.write_some(asio::buffer(out.data(), out.size()), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                start_async_write();
+                return;
+            }
+            if (ec) return transport_failed(ec);
+            this->core().consume_output(n);
+            written_ += n;
+            complete_waiters();
+        }
+        if (this->should_close_transport()) close_transport();
+    }
+
+    void start_async_write() {
+        this->core().take_output(write_buffer_);
+        write_in_flight_ = true;
+        asio::async_write(socket_, asio::buffer(write_buffer_),
+                          [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
+                              self->write_in_flight_ = false;
+                              self->written_ += n;
+                              self->write_buffer_.clear();
+                              if (self->transport_closed_) return;
+                              if (ec) return self->transport_failed(ec);
+                              self->complete_waiters();
+                              self->flush();
+                              self->schedule_timer();
+                          });
+    }
+
+    void complete_waiters() {
+        while (!waiters_.empty() && waiters_.front().until <= written_) {
+            auto w = std::move(waiters_.front());
+            waiters_.pop_front();
+            w.done->complete({});
+        }
+    }
+
+    void on_timer() {
+        if (transport_closed_) return;
+        this->tick(clock::now());
+        schedule_timer();
+    }
+
+    void schedule_timer() {
+        if (transport_closed_) return;
+        if (auto d = this->next_deadline()) ctx_->wheel.schedule(timer_, *d);
+        else ctx_->wheel.cancel(timer_);
+    }
+
+    void transport_failed(std::error_code ec) {
+        this->receive_eof(ec);
+        close_transport();
+    }
+
+    void close_transport() {
+        if (transport_closed_) return;
+        transport_closed_ = true;
+        ctx_->wheel.cancel(timer_);
+        std::error_code ignored;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+        while (!waiters_.empty()) {
+            auto w = std::move(waiters_.front());
+            waiters_.pop_front();
+            w.done->complete(make_error_code(error::closed));
+        }
+        auto self = this->shared_from_this(); // keep alive through on_close and unregistering
+        this->finish();
+        this->server().connection_closed(*ctx_, self);
+    }
+
+    context_type* ctx_;
+    asio::ip::tcp::socket socket_;
+    timer_hook timer_;
+    endpoint remote_;
+    std::string write_buffer_; // octets of the write in flight
+    std::deque<waiter> waiters_;
+    std::uint64_t written_ = 0; // octets handed to the kernel so far
+    bool write_in_flight_ = false;
+    bool reading_ = false;
+    bool transport_closed_ = false;
+};
+
+} // namespace squall::inline v0

@@ -1,0 +1,123 @@
+// squall/handler.hpp: what a handler type may provide, how squall detects it, and the
+// type-erased slot a connection calls. on_message is required; on_open, on_close, on_ping,
+// on_pong and on_error are detected; a member with a known name and a wrong signature is a
+// compile error, never silently ignored (DESIGN §4). May use Asio types (awaitable).
+#pragma once
+
+#include <squall/close_code.hpp>
+#include <squall/message.hpp>
+#include <squall/net/io.hpp>
+
+#include <concepts>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace squall::inline v0 {
+
+namespace detail {
+
+// Each event: is the member callable as squall calls it? And does a non-template member of
+// that name exist at all (to catch wrong signatures)?
+template <class H, class C>
+concept sync_on_message = requires(H& h, C& c, message_view m) {
+    { h.on_message(c, m) } -> std::same_as<void>;
+};
+template <class H, class C>
+concept coro_on_message = requires(H& h, C& c, message m) {
+    { h.on_message(c, std::move(m)) } -> std::same_as<asio::awaitable<void>>;
+};
+template <class H, class C> concept can_on_open = requires(H& h, C& c) { h.on_open(c); };
+template <class H, class C>
+concept can_on_close = requires(H& h, C& c, close_code code, std::string_view r) { h.on_close(c, code, r); };
+template <class H, class C>
+concept can_on_ping = requires(H& h, C& c, std::span<const std::uint8_t> p) { h.on_ping(c, p); };
+template <class H, class C>
+concept can_on_pong = requires(H& h, C& c, std::span<const std::uint8_t> p) { h.on_pong(c, p); };
+template <class H, class C> concept can_on_error = requires(H& h, C& c, std::error_code ec) { h.on_error(c, ec); };
+
+template <class H> concept names_on_message = requires { &H::on_message; };
+template <class H> concept names_on_open = requires { &H::on_open; };
+template <class H> concept names_on_close = requires { &H::on_close; };
+template <class H> concept names_on_ping = requires { &H::on_ping; };
+template <class H> concept names_on_pong = requires { &H::on_pong; };
+template <class H> concept names_on_error = requires { &H::on_error; };
+
+/// Checks a handler type against a connection type; the messages name the fix.
+template <class H, class C> constexpr bool check_handler() {
+    static_assert(sync_on_message<H, C> || coro_on_message<H, C> || names_on_message<H>,
+                  "squall: a handler needs on_message(conn, squall::message_view) returning void, or a "
+                  "coroutine asio::awaitable<void> on_message(conn, squall::message)");
+    static_assert(sync_on_message<H, C> || coro_on_message<H, C> || !names_on_message<H>,
+                  "squall: handler member on_message has the wrong signature; expected "
+                  "void on_message(auto& conn, squall::message_view) or "
+                  "asio::awaitable<void> on_message(auto& conn, squall::message)");
+    static_assert(can_on_open<H, C> || !names_on_open<H>,
+                  "squall: handler member on_open has the wrong signature; expected void on_open(auto& conn)");
+    static_assert(can_on_close<H, C> || !names_on_close<H>,
+                  "squall: handler member on_close has the wrong signature; expected "
+                  "void on_close(auto& conn, squall::close_code, std::string_view reason)");
+    static_assert(can_on_ping<H, C> || !names_on_ping<H>,
+                  "squall: handler member on_ping has the wrong signature; expected "
+                  "void on_ping(auto& conn, std::span<const std::uint8_t> payload)");
+    static_assert(can_on_pong<H, C> || !names_on_pong<H>,
+                  "squall: handler member on_pong has the wrong signature; expected "
+                  "void on_pong(auto& conn, std::span<const std::uint8_t> payload)");
+    static_assert(can_on_error<H, C> || !names_on_error<H>,
+                  "squall: handler member on_error has the wrong signature; expected "
+                  "void on_error(auto& conn, std::error_code)");
+    return true;
+}
+
+/// The per-connection handler object behind one virtual call per event.
+template <class Conn> struct handler_slot {
+    virtual ~handler_slot() = default;
+    virtual void open(Conn&) = 0;
+    /// Returns true when the handler is a coroutine that was started: the connection reads
+    /// nothing more until it completes (Tornado's semantics, DESIGN §1).
+    virtual bool message(Conn&, message_view) = 0;
+    virtual void close(Conn&, close_code, std::string_view) = 0;
+    virtual void ping(Conn&, std::span<const std::uint8_t>) = 0;
+    virtual void pong(Conn&, std::span<const std::uint8_t>) = 0;
+    virtual void error(Conn&, std::error_code) = 0;
+};
+
+template <class Handler, class Conn> class handler_slot_impl final : public handler_slot<Conn> {
+    static_assert(check_handler<Handler, Conn>());
+
+public:
+    explicit handler_slot_impl(Handler h) : handler_(std::move(h)) {}
+
+    void open(Conn& c) override {
+        if constexpr (can_on_open<Handler, Conn>) handler_.on_open(c);
+    }
+    bool message(Conn& c, message_view m) override {
+        if constexpr (coro_on_message<Handler, Conn>) {
+            c.spawn_handler(handler_.on_message(c, squall::message{m}));
+            return true;
+        } else {
+            handler_.on_message(c, m);
+            return false;
+        }
+    }
+    void close(Conn& c, close_code code, std::string_view reason) override {
+        if constexpr (can_on_close<Handler, Conn>) handler_.on_close(c, code, reason);
+    }
+    void ping(Conn& c, std::span<const std::uint8_t> p) override {
+        if constexpr (can_on_ping<Handler, Conn>) handler_.on_ping(c, p);
+    }
+    void pong(Conn& c, std::span<const std::uint8_t> p) override {
+        if constexpr (can_on_pong<Handler, Conn>) handler_.on_pong(c, p);
+    }
+    void error(Conn& c, std::error_code ec) override {
+        if constexpr (can_on_error<Handler, Conn>) handler_.on_error(c, ec);
+    }
+
+private:
+    Handler handler_;
+};
+
+} // namespace detail
+} // namespace squall::inline v0

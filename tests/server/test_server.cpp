@@ -1,0 +1,343 @@
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+using namespace squall_test;
+using squall::opcode;
+
+namespace {
+
+// A server on a thread of its own, listening on 127.0.0.1 (or ::1), port 0, with one
+// logging_handler route at "/".
+template <class... Policies> struct fixture {
+    event_log log;
+    squall::basic_websocket_server<Policies...> server;
+    explicit fixture(Policies... p) : server{squall::threads{1}, std::move(p)...} {}
+    void start(const std::string& host = "127.0.0.1") {
+        server.route("/", [this](const squall::request_view&, const squall::accept&) { return logging_handler{&log}; });
+        server.listen(host, 0);
+    }
+    raw_client client(const std::string& host = "127.0.0.1") { return raw_client{host, server.port()}; }
+};
+
+} // namespace
+
+TEST_CASE("server: echoes text and binary and reports open message close in order", "[server][events]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c = f.client();
+    auto head = c.upgrade();
+    REQUIRE(head);
+    CHECK(head->status == 101);
+    CHECK(head->has_header("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    c.send_text("hello");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::text);
+    CHECK(fr->payload == "hello");
+    c.send_frame(opcode::binary, std::string("\x00\x01\x02", 3));
+    fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::binary);
+    CHECK(fr->payload == std::string("\x00\x01\x02", 3));
+    c.send_close(1000, "done");
+    fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::close);
+    CHECK(fr->close_code() == 1000);
+    CHECK(c.wait_eof());
+    REQUIRE(f.log.wait_for("close 1000 done"));
+    const auto ev = f.log.events();
+    REQUIRE(ev.size() == 4);
+    CHECK(ev[0] == "open");
+    CHECK(ev[1] == "message text hello");
+    CHECK(ev[2] == std::string("message binary \x00\x01\x02", 18));
+    CHECK(ev[3] == "close 1000 done");
+}
+
+TEST_CASE("server: works on IPv6 loopback", "[server][ipv6]") {
+    fixture f{squall::no_ping{}};
+    f.start("::1");
+    auto c = f.client("::1");
+    auto head = c.upgrade();
+    REQUIRE(head);
+    CHECK(head->status == 101);
+    c.send_text("v6");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->payload == "v6");
+}
+
+TEST_CASE("server: refused upgrades get the status of DESIGN 1.1", "[server][handshake]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    const std::string good_key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    auto request = [&](std::string path, std::string headers) {
+        return "GET " + path + " HTTP/1.1\r\n" + headers + "\r\n";
+    };
+    const std::string base = "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+    auto [name, raw, status] = GENERATE_COPY(table<const char*, std::string, int>({
+        {"unknown path", request("/nope", base + good_key + "Sec-WebSocket-Version: 13\r\n"), 404},
+        {"bad key", request("/", base + "Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n"), 400},
+        {"no upgrade token", request("/", "Host: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n" + good_key + "Sec-WebSocket-Version: 13\r\n"), 400},
+        {"no connection token", request("/", "Host: x\r\nUpgrade: websocket\r\nConnection: keep-alive\r\n" + good_key + "Sec-WebSocket-Version: 13\r\n"), 400},
+        {"foreign origin", request("/", base + "Origin: http://evil.example\r\n" + good_key + "Sec-WebSocket-Version: 13\r\n"), 403},
+        {"old version", request("/", base + good_key + "Sec-WebSocket-Version: 8\r\n"), 426},
+        {"no host", request("/", "Upgrade: websocket\r\nConnection: Upgrade\r\n" + good_key + "Sec-WebSocket-Version: 13\r\n"), 400},
+        {"POST", "POST / HTTP/1.1\r\n" + base + good_key + "Sec-WebSocket-Version: 13\r\n\r\n", 400},
+        {"plain HTTP", request("/", "Host: x\r\n"), 400},
+        {"head too large", "GET / HTTP/1.1\r\nX: " + std::string(9000, 'a') + "\r\n\r\n", 431},
+        {"malformed", std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n"), 400},
+    }));
+    INFO(name);
+    auto c = f.client();
+    c.write(raw);
+    auto head = c.read_http();
+    REQUIRE(head);
+    CHECK(head->status == status);
+    CHECK_FALSE(head->body.empty()); // a short plain-text body naming the fault
+    if (status == 426) CHECK(head->has_header("Sec-WebSocket-Version: 13"));
+    CHECK(c.wait_eof());
+    CHECK(f.log.events().empty()); // no handler was made
+}
+
+TEST_CASE("server: same-host origin passes", "[server][handshake][origin]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c = f.client();
+    auto head = c.upgrade("/", "Origin: http://127.0.0.1\r\n");
+    REQUIRE(head);
+    CHECK(head->status == 101);
+}
+
+TEST_CASE("server: the plain-HTTP responder answers non-upgrade requests", "[server][handshake]") {
+    fixture f{squall::no_ping{}};
+    f.server.options().http_responder = [](const squall::request_view& req) {
+        return squall::http_response{200, "page for " + std::string(req.path()), {{"Content-Type", "text/html"}}};
+    };
+    f.start();
+    auto c = f.client();
+    c.write("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto head = c.read_http();
+    REQUIRE(head);
+    CHECK(head->status == 200);
+    CHECK(head->has_header("Content-Type: text/html"));
+    CHECK(head->body == "page for /index.html");
+}
+
+TEST_CASE("server: client close with code and reason", "[server][close]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_close(4321, "client says bye");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->close_code() == 4321);
+    CHECK(c.wait_eof());
+    CHECK(f.log.wait_for("close 4321 client says bye"));
+    CHECK(f.log.starting_with("error").empty());
+}
+
+TEST_CASE("server: server-initiated close with code and reason", "[server][close]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_text("close-4000");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::close);
+    CHECK(fr->close_code() == 4000);
+    CHECK(fr->close_reason() == "bye");
+    c.send_close(4000);
+    CHECK(c.wait_eof());
+    CHECK(f.log.wait_for("close 4000 "));
+}
+
+TEST_CASE("server: protocol violations get their close code", "[server][close]") {
+    auto [name, code, err] = GENERATE(table<const char*, std::uint16_t, squall::error>({
+        {"unmasked", 1002, squall::error::unmasked_frame},
+        {"utf8", 1007, squall::error::invalid_utf8},
+        {"too big", 1009, squall::error::frame_too_big},
+    }));
+    INFO(name);
+    fixture f{squall::no_ping{}, squall::message_size_limit{100}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    if (code == 1002) c.write(std::string("\x81\x02hi", 4));
+    else if (code == 1007) c.send_text("\xC0\xAF");
+    else c.send_frame(opcode::binary, std::string(101, 'x'));
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::close);
+    CHECK(fr->close_code() == code);
+    c.shutdown_write();
+    CHECK(c.wait_eof());
+    CHECK(f.log.wait_for(error_event(err)));
+    CHECK(f.log.wait_for("close 1006 "));
+    const auto ev = f.log.events();
+    CHECK(ev.back() == "close 1006 "); // on_error before on_close
+}
+
+TEST_CASE("server: a message at the size limit passes and one octet more gets 1009", "[server][limits]") {
+    fixture f{squall::no_ping{}, squall::message_size_limit{1000}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_frame(opcode::binary, std::string(1000, 'a'));
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->payload.size() == 1000);
+    c.send_frame(opcode::binary, std::string(600, 'b'), false);
+    c.send_frame(opcode::continuation, std::string(401, 'b'));
+    fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->close_code() == 1009);
+    CHECK(f.log.wait_for(error_event(squall::error::message_too_big)));
+}
+
+TEST_CASE("server: a throwing handler gets 1011 and the server keeps serving", "[server][errors]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    {
+        auto c = f.client();
+        REQUIRE(c.upgrade());
+        c.send_text("throw");
+        auto fr = c.read_frame();
+        REQUIRE(fr);
+        CHECK(fr->close_code() == 1011);
+        CHECK(f.log.wait_for(error_event(squall::error::handler_exception)));
+    }
+    auto c2 = f.client();
+    REQUIRE(c2.upgrade());
+    c2.send_text("still here");
+    auto fr = c2.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->payload == "still here");
+}
+
+TEST_CASE("server: abort drops TCP and reports aborted then 1006", "[server][close]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_text("abort");
+    CHECK(c.wait_eof());
+    CHECK(f.log.wait_for("close 1006 "));
+    const auto ev = f.log.events();
+    REQUIRE(ev.size() >= 3);
+    CHECK(ev[ev.size() - 2] == error_event(squall::error::aborted));
+}
+
+TEST_CASE("server: pings a quiet client and drops it after the pong timeout", "[server][ping]") {
+    fixture f{squall::interval_ping{std::chrono::milliseconds(100), std::chrono::milliseconds(300)}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    auto fr = c.read_frame(2s);
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::ping);
+    // Never answer: the server drops TCP without a close frame.
+    bool saw_close_frame = false;
+    while (auto more = c.read_frame(2s)) saw_close_frame |= more->op == opcode::close;
+    CHECK_FALSE(saw_close_frame);
+    CHECK(c.eof());
+    CHECK(f.log.wait_for(error_event(squall::error::ping_timeout)));
+    CHECK(f.log.wait_for("close 1006 "));
+}
+
+TEST_CASE("server: pongs keep a connection alive and reach on_pong", "[server][ping]") {
+    fixture f{squall::interval_ping{std::chrono::milliseconds(100), std::chrono::milliseconds(300)}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    const auto until = std::chrono::steady_clock::now() + 800ms;
+    while (std::chrono::steady_clock::now() < until) {
+        auto fr = c.read_frame(500ms);
+        REQUIRE(fr);
+        if (fr->op == opcode::ping) c.send_frame(opcode::pong, fr->payload);
+    }
+    c.send_text("alive");
+    auto fr = c.read_frame();
+    while (fr && fr->op == opcode::ping) fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->payload == "alive");
+    CHECK_FALSE(f.log.starting_with("pong").empty());
+}
+
+TEST_CASE("server: on_ping sees the payload and the pong echoes it", "[server][ping]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_frame(opcode::ping, "are you there");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::pong);
+    CHECK(fr->payload == "are you there");
+    CHECK(f.log.wait_for("ping are you there"));
+}
+
+TEST_CASE("server: the heartbeat option answers without waking the handler", "[server][ping]") {
+    fixture f{squall::no_ping{}.heartbeat("ping", "pong")};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_text("ping");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::text);
+    CHECK(fr->payload == "pong");
+    c.send_text("other");
+    fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->payload == "other");
+    CHECK(f.log.starting_with("message").size() == 1);
+}
+
+TEST_CASE("server: a client that never finishes its head is dropped at the deadline", "[server][handshake]") {
+    fixture f{squall::no_ping{}};
+    f.server.options().handshake_timeout = 200ms;
+    f.start();
+    auto c = f.client();
+    c.write("GET / HTTP/1.1\r\nHost: slow");
+    CHECK(c.wait_eof(3s));
+    CHECK(c.buffered().empty()); // dropped without a response
+    CHECK(eventually([&] { return f.server.connection_count() == 0; }));
+}
+
+TEST_CASE("server: max_connections answers 503 beyond the cap", "[server][handshake]") {
+    fixture f{squall::no_ping{}};
+    f.server.options().max_connections = 1;
+    f.start();
+    auto c1 = f.client();
+    REQUIRE(c1.upgrade()->status == 101);
+    auto c2 = f.client();
+    auto head = c2.upgrade();
+    REQUIRE(head);
+    CHECK(head->status == 503);
+}
+
+TEST_CASE("server: graceful shutdown sends 1001 to every connection", "[server][shutdown]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c1 = f.client();
+    auto c2 = f.client();
+    REQUIRE(c1.upgrade());
+    REQUIRE(c2.upgrade());
+    REQUIRE(f.log.wait_for("open"));
+    std::thread answer([&] {
+        for (auto* c : {&c1, &c2}) {
+            auto fr = c->read_frame();
+            if (fr && fr->op == opcode::close) c->send_close(fr->close_code());
+        }
+    });
+    f.server.shutdown(2s);
+    answer.join();
+    CHECK(f.server.connection_count() == 0);
+    CHECK(f.log.starting_with("close 1001").size() == 2);
+}
