@@ -118,8 +118,9 @@ public:
     std::string_view subprotocol() const noexcept { return subprotocol_; }
     /// During on_error(handler_exception) and the on_close that follows: the exception.
     std::exception_ptr last_exception() const noexcept { return last_exception_; }
-    /// The request head: during admission and on_open only (DESIGN §4); empty afterwards.
-    request_view request() const noexcept { return core_.request(); }
+    /// The request head, with the peer's endpoint: during admission and on_open only
+    /// (DESIGN §4); empty afterwards.
+    request_view request() const noexcept { return core_.request().with_remote(derived().remote_endpoint()); }
     Server& server() const noexcept { return *server_; }
     /// The route the connection was upgraded on.
     std::size_t route() const noexcept { return core_.route(); }
@@ -269,14 +270,14 @@ private:
             // answer wins and a later one is ignored, so the sink completes exactly once.
             admission_callback cb{std::make_shared<admission_sink_impl>(derived().weak_from_this())};
             try {
-                policy.admit(core_.request(), cb);
+                policy.admit(request(), cb);
             } catch (...) {
                 cb(reject{500, "The admission policy failed."});
             }
         } else {
             admission result = [&]() -> admission {
                 try {
-                    return policy.admit(core_.request());
+                    return policy.admit(request());
                 } catch (...) {
                     return reject{500, "The admission policy failed."};
                 }
@@ -311,7 +312,7 @@ public:
         }
         const auto& a = result.as_accept();
         try {
-            handler_ = server_->template make_handler<Derived>(core_.route(), core_.request(), a);
+            handler_ = server_->template make_handler<Derived>(core_.route(), request(), a);
         } catch (...) {
             (void)core_.respond(500, {}, "The handler factory failed.\n");
             return;
@@ -334,7 +335,7 @@ private:
         if (auto& responder = server_->options().http_responder) {
             http_response r;
             try {
-                r = responder(core_.request());
+                r = responder(request());
             } catch (...) {
                 r = http_response{500, "The HTTP responder failed.\n", {}};
             }

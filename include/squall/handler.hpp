@@ -9,6 +9,8 @@
 #include <squall/net/io.hpp>
 
 #include <concepts>
+#include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <system_error>
@@ -16,6 +18,38 @@
 #include <utility>
 
 namespace squall::inline v0 {
+
+/// A handler made of std::function members, in lifecycle order, for demos and tests:
+/// `server.route("/", decltype(server)::callbacks_type{.message = [](auto& c, auto m) { c.send(m); }});`
+/// Unset members are skipped. A real handler type is faster (no std::function) and can keep
+/// per-connection state in its members.
+template <class Conn> struct callbacks {
+    std::function<void(Conn&)> open{};
+    std::function<void(Conn&, message_view)> message{};
+    std::function<void(Conn&, std::span<const std::uint8_t>)> ping{};
+    std::function<void(Conn&, std::span<const std::uint8_t>)> pong{};
+    std::function<void(Conn&, std::error_code)> error{};
+    std::function<void(Conn&, close_code, std::string_view)> close{};
+
+    void on_open(Conn& c) const {
+        if (open) open(c);
+    }
+    void on_message(Conn& c, message_view m) const {
+        if (message) message(c, m);
+    }
+    void on_ping(Conn& c, std::span<const std::uint8_t> p) const {
+        if (ping) ping(c, p);
+    }
+    void on_pong(Conn& c, std::span<const std::uint8_t> p) const {
+        if (pong) pong(c, p);
+    }
+    void on_error(Conn& c, std::error_code ec) const {
+        if (error) error(c, ec);
+    }
+    void on_close(Conn& c, close_code code, std::string_view reason) const {
+        if (close) close(c, code, reason);
+    }
+};
 
 namespace detail {
 

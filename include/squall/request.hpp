@@ -4,6 +4,7 @@
 #pragma once
 
 #include <squall/detail/ascii.hpp>
+#include <squall/endpoint.hpp>
 
 #include <cstddef>
 #include <optional>
@@ -117,12 +118,23 @@ public:
         return false;
     }
 
+    /// Who sent the request, when the server knows (admission and on_open see it); nullptr in
+    /// a view built without one (the sans-IO core has no socket).
+    constexpr const endpoint* remote_endpoint() const noexcept { return remote_; }
+    /// A copy that also names the peer (`remote` must outlive the copy).
+    constexpr request_view with_remote(const endpoint& remote) const noexcept {
+        request_view v = *this;
+        v.remote_ = &remote;
+        return v;
+    }
+
 private:
     std::string_view method_{};
     std::string_view target_{};
     http_version_number version_{};
     std::span<const header_field> headers_{};
     std::span<const header_field> joined_{};
+    const endpoint* remote_ = nullptr;
 };
 
 } // namespace squall::inline v0

@@ -36,6 +36,8 @@ public:
     using policies_type = policy_pack<Policies...>;
     using connection_type = basic_connection<basic_websocket_server>;
     using connection_handle = typename connection_type::handle_type;
+    /// A handler of std::function members (handler.hpp), for demos: route(path, callbacks_type{...}).
+    using callbacks_type = callbacks<connection_type>;
     using clock = std::chrono::steady_clock;
 
     /// Runs on the caller's io_context (the caller runs it).
@@ -52,6 +54,14 @@ public:
             contexts_.push_back(std::make_unique<context>(*owned_ioc_.back()));
         }
     }
+
+    /// With every policy default-constructed: `basic_websocket_server<no_ping> srv{ioc};`.
+    explicit basic_websocket_server(asio::io_context& ioc)
+        requires(sizeof...(Policies) > 0 && (std::is_default_constructible_v<Policies> && ...))
+        : basic_websocket_server(ioc, Policies{}...) {}
+    explicit basic_websocket_server(threads t)
+        requires(sizeof...(Policies) > 0 && (std::is_default_constructible_v<Policies> && ...))
+        : basic_websocket_server(t, Policies{}...) {}
 
     basic_websocket_server(const basic_websocket_server&) = delete;
     basic_websocket_server& operator=(const basic_websocket_server&) = delete;
@@ -77,6 +87,10 @@ public:
                       "squall: route<Handler>(path) needs a default-constructible handler; pass a factory "
                       "route(path, [](const squall::request_view&, const squall::accept&) { return Handler{...}; })");
         return route(std::move(path), [](const request_view&, const accept&) { return Handler{}; });
+    }
+    /// Serves `path` with a copy of `cb` per connection.
+    basic_websocket_server& route(std::string path, callbacks_type cb) {
+        return route(std::move(path), [cb = std::move(cb)](const request_view&, const accept&) { return cb; });
     }
     /// Serves `path` with the handler `factory(request, accept)` returns for each connection
     /// (the request head and the admission result, with its user data).

@@ -545,6 +545,28 @@ constexpr bool token_list_contains_exact(std::string_view list, std::string_view
 } // namespace detail
 } // namespace squall::inline v0
 // ---- end squall/detail/ascii.hpp ----
+// ---- begin squall/endpoint.hpp ----
+// squall/endpoint.hpp: a squall-owned remote address, so that policies and handlers can see who
+// connected without Asio types in their signatures. Standard library only.
+
+#include <cstdint>
+#include <string>
+
+namespace squall::inline v0 {
+
+struct endpoint {
+    std::string address; ///< numeric IPv4 ("127.0.0.1") or IPv6 ("::1") address
+    std::uint16_t port = 0;
+    bool is_v6() const noexcept { return address.find(':') != std::string::npos; }
+    /// "127.0.0.1:5000" or "[::1]:5000".
+    std::string to_string() const {
+        return (is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(port);
+    }
+    friend bool operator==(const endpoint&, const endpoint&) = default;
+};
+
+} // namespace squall::inline v0
+// ---- end squall/endpoint.hpp ----
 
 #include <cstddef>
 #include <optional>
@@ -658,12 +680,23 @@ public:
         return false;
     }
 
+    /// Who sent the request, when the server knows (admission and on_open see it); nullptr in
+    /// a view built without one (the sans-IO core has no socket).
+    constexpr const endpoint* remote_endpoint() const noexcept { return remote_; }
+    /// A copy that also names the peer (`remote` must outlive the copy).
+    constexpr request_view with_remote(const endpoint& remote) const noexcept {
+        request_view v = *this;
+        v.remote_ = &remote;
+        return v;
+    }
+
 private:
     std::string_view method_{};
     std::string_view target_{};
     http_version_number version_{};
     std::span<const header_field> headers_{};
     std::span<const header_field> joined_{};
+    const endpoint* remote_ = nullptr;
 };
 
 } // namespace squall::inline v0
@@ -3987,28 +4020,6 @@ private:
 
 } // namespace squall::inline v0
 // ---- end squall/message.hpp ----
-// ---- begin squall/endpoint.hpp ----
-// squall/endpoint.hpp: a squall-owned remote address, so that policies and handlers can see who
-// connected without Asio types in their signatures. Standard library only.
-
-#include <cstdint>
-#include <string>
-
-namespace squall::inline v0 {
-
-struct endpoint {
-    std::string address; ///< numeric IPv4 ("127.0.0.1") or IPv6 ("::1") address
-    std::uint16_t port = 0;
-    bool is_v6() const noexcept { return address.find(':') != std::string::npos; }
-    /// "127.0.0.1:5000" or "[::1]:5000".
-    std::string to_string() const {
-        return (is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(port);
-    }
-    friend bool operator==(const endpoint&, const endpoint&) = default;
-};
-
-} // namespace squall::inline v0
-// ---- end squall/endpoint.hpp ----
 // ---- begin squall/server_options.hpp ----
 // squall/server_options.hpp: the runtime numbers of a server that are not policies (deadlines,
 // caps) and the plain-HTTP responder. Standard library only.
@@ -4090,6 +4101,8 @@ struct server_options {
 // ---- end squall/net/io.hpp ----
 
 #include <concepts>
+#include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <system_error>
@@ -4097,6 +4110,38 @@ struct server_options {
 #include <utility>
 
 namespace squall::inline v0 {
+
+/// A handler made of std::function members, in lifecycle order, for demos and tests:
+/// `server.route("/", decltype(server)::callbacks_type{.message = [](auto& c, auto m) { c.send(m); }});`
+/// Unset members are skipped. A real handler type is faster (no std::function) and can keep
+/// per-connection state in its members.
+template <class Conn> struct callbacks {
+    std::function<void(Conn&)> open{};
+    std::function<void(Conn&, message_view)> message{};
+    std::function<void(Conn&, std::span<const std::uint8_t>)> ping{};
+    std::function<void(Conn&, std::span<const std::uint8_t>)> pong{};
+    std::function<void(Conn&, std::error_code)> error{};
+    std::function<void(Conn&, close_code, std::string_view)> close{};
+
+    void on_open(Conn& c) const {
+        if (open) open(c);
+    }
+    void on_message(Conn& c, message_view m) const {
+        if (message) message(c, m);
+    }
+    void on_ping(Conn& c, std::span<const std::uint8_t> p) const {
+        if (ping) ping(c, p);
+    }
+    void on_pong(Conn& c, std::span<const std::uint8_t> p) const {
+        if (pong) pong(c, p);
+    }
+    void on_error(Conn& c, std::error_code ec) const {
+        if (error) error(c, ec);
+    }
+    void on_close(Conn& c, close_code code, std::string_view reason) const {
+        if (close) close(c, code, reason);
+    }
+};
 
 namespace detail {
 
@@ -4316,8 +4361,9 @@ public:
     std::string_view subprotocol() const noexcept { return subprotocol_; }
     /// During on_error(handler_exception) and the on_close that follows: the exception.
     std::exception_ptr last_exception() const noexcept { return last_exception_; }
-    /// The request head: during admission and on_open only (DESIGN §4); empty afterwards.
-    request_view request() const noexcept { return core_.request(); }
+    /// The request head, with the peer's endpoint: during admission and on_open only
+    /// (DESIGN §4); empty afterwards.
+    request_view request() const noexcept { return core_.request().with_remote(derived().remote_endpoint()); }
     Server& server() const noexcept { return *server_; }
     /// The route the connection was upgraded on.
     std::size_t route() const noexcept { return core_.route(); }
@@ -4467,14 +4513,14 @@ private:
             // answer wins and a later one is ignored, so the sink completes exactly once.
             admission_callback cb{std::make_shared<admission_sink_impl>(derived().weak_from_this())};
             try {
-                policy.admit(core_.request(), cb);
+                policy.admit(request(), cb);
             } catch (...) {
                 cb(reject{500, "The admission policy failed."});
             }
         } else {
             admission result = [&]() -> admission {
                 try {
-                    return policy.admit(core_.request());
+                    return policy.admit(request());
                 } catch (...) {
                     return reject{500, "The admission policy failed."};
                 }
@@ -4509,7 +4555,7 @@ public:
         }
         const auto& a = result.as_accept();
         try {
-            handler_ = server_->template make_handler<Derived>(core_.route(), core_.request(), a);
+            handler_ = server_->template make_handler<Derived>(core_.route(), request(), a);
         } catch (...) {
             (void)core_.respond(500, {}, "The handler factory failed.\n");
             return;
@@ -4532,7 +4578,7 @@ private:
         if (auto& responder = server_->options().http_responder) {
             http_response r;
             try {
-                r = responder(core_.request());
+                r = responder(request());
             } catch (...) {
                 r = http_response{500, "The HTTP responder failed.\n", {}};
             }
@@ -5068,6 +5114,8 @@ public:
     using policies_type = policy_pack<Policies...>;
     using connection_type = basic_connection<basic_websocket_server>;
     using connection_handle = typename connection_type::handle_type;
+    /// A handler of std::function members (handler.hpp), for demos: route(path, callbacks_type{...}).
+    using callbacks_type = callbacks<connection_type>;
     using clock = std::chrono::steady_clock;
 
     /// Runs on the caller's io_context (the caller runs it).
@@ -5084,6 +5132,14 @@ public:
             contexts_.push_back(std::make_unique<context>(*owned_ioc_.back()));
         }
     }
+
+    /// With every policy default-constructed: `basic_websocket_server<no_ping> srv{ioc};`.
+    explicit basic_websocket_server(asio::io_context& ioc)
+        requires(sizeof...(Policies) > 0 && (std::is_default_constructible_v<Policies> && ...))
+        : basic_websocket_server(ioc, Policies{}...) {}
+    explicit basic_websocket_server(threads t)
+        requires(sizeof...(Policies) > 0 && (std::is_default_constructible_v<Policies> && ...))
+        : basic_websocket_server(t, Policies{}...) {}
 
     basic_websocket_server(const basic_websocket_server&) = delete;
     basic_websocket_server& operator=(const basic_websocket_server&) = delete;
@@ -5109,6 +5165,10 @@ public:
                       "squall: route<Handler>(path) needs a default-constructible handler; pass a factory "
                       "route(path, [](const squall::request_view&, const squall::accept&) { return Handler{...}; })");
         return route(std::move(path), [](const request_view&, const accept&) { return Handler{}; });
+    }
+    /// Serves `path` with a copy of `cb` per connection.
+    basic_websocket_server& route(std::string path, callbacks_type cb) {
+        return route(std::move(path), [cb = std::move(cb)](const request_view&, const accept&) { return cb; });
     }
     /// Serves `path` with the handler `factory(request, accept)` returns for each connection
     /// (the request head and the admission result, with its user data).

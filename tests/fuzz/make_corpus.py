@@ -7,7 +7,8 @@ Each seed starts with the target's control prefix (see the header comment of the
   fuzz_handshake:  [split:1][flags:1] request bytes
   fuzz_frames:     [max_message:2][max_frame:2][max_fragments:1][seed:1] client frames
   fuzz_connection: [flags:1][seed:3] client frames (the target puts a request head first)
-The three corpus folders are rewritten from scratch: do not add seeds by hand, add them here.
+  fuzz_engine:     [flags:1][admission:1][status:2][seed:3] client frames or records (same)
+The corpus folders are rewritten from scratch: do not add seeds by hand, add them here.
 """
 import os
 import struct
@@ -170,6 +171,48 @@ def connection_seeds():
     }
 
 
+def engine_seeds():
+    # [flags][admission][status:2][seed:3]: flags bits 0-1 head (0 offers chat+superchat,
+    # 1 none, 2 superchat, 3 plain HTTP), 2 pings, 3 pipelined head, 4 records, 5 small send
+    # queue, 6 drain before EOF, 7 late work after finish(); admission bits 0-1 policy (0 sync
+    # accept, 1 sync reject, 2-3 async), 2-4 variant, 5-7 extras (6 factory throws, 7 over cap).
+    def prefix(flags, adm, status, seed):
+        return bytes([flags, adm]) + struct.pack(">h", status) + seed.to_bytes(3, "big")
+
+    def record(ctl, payload=b""):
+        """A record the target frames itself: ctl = opcode | 0x10 not FIN | 0x20 unmasked |
+        0x40 RSV1 | 0x80 raw bytes; a text or binary payload's first octet picks the handler's
+        action (0-4 echo, 5-6 close, 7 JSON map, 8 NaN, 9 ping, 10 throw, 11 abort, ...)."""
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        return bytes([ctl, len(payload)]) + payload
+
+    RECORDS, DRAIN, LATE, PIPELINED, PINGS = 0x10, 0x40, 0x80, 0x08, 0x04
+    echo = frame(TEXT, "hello") + frame(BINARY, b"\x00\xff") + close(1000, "done")
+    actions = (record(TEXT, "\x00echo") + record(TEXT, "\x07key") + record(BINARY, b"\x07\xff")
+               + record(TEXT, "\x08") + record(TEXT, "\x09p") + record(PING, "x") + record(PONG)
+               + record(TEXT, "hb") + record(TEXT, "\x05") + record(CLOSE, b"\x03\xe8"))
+    return {
+        "echo_then_close": prefix(DRAIN, 0x00, 0, 1) + echo,
+        "subprotocol_chat_pipelined": prefix(PIPELINED | DRAIN, 1 << 2, 0, 2) + echo,
+        "subprotocol_not_offered": prefix(0x01, 1 << 2, 0, 3) + echo,
+        "reject_401_with_cookie": prefix(DRAIN, 0x01 | (1 << 2), 401, 4) + echo,
+        "reject_invalid_status": prefix(0x02, 0x01 | (4 << 2), -1, 5) + echo,
+        "async_accept_later": prefix(DRAIN, 0x02, 0, 8) + echo,
+        "async_answer_then_throw": prefix(LATE, 0x02 | (5 << 2), 503, 7) + echo,
+        "async_two_copies": prefix(LATE | PIPELINED, 0x03 | (7 << 2), 302, 4) + echo,
+        "records_actions": prefix(RECORDS | PINGS | DRAIN, 0x00, 0, 9) + actions,
+        "records_throw_abort": prefix(RECORDS | LATE, 0x00, 0, 10) + record(TEXT, "\x0athrow")
+        + record(CLOSE, b"\x03\xf3") + record(TEXT, "\x0b"),
+        "records_small_queue_garbage": prefix(RECORDS | 0x20, 0x00, 0, 12) + record(TEXT, "\x00" + "q" * 100) * 4
+        + record(0x80, b"\x81\x05hello") + record(0x0B, "x") + record(TEXT | 0x20, "plain") + record(TEXT | 0x40, "rsv"),
+        "plain_http_responder": prefix(0x03 | DRAIN, 0x00 | (1 << 2), 200, 13),
+        "over_connection_cap": prefix(0x00, 0x00 | (7 << 5), 0, 14) + echo,
+        "factory_throws": prefix(DRAIN, 0x02 | (6 << 5), 0, 15) + echo,
+        "pings_quiet_link": prefix(PINGS | LATE, 0x00, 0, 0xFFFFFF) + frame(TEXT, "then silence"),
+    }
+
+
 def write(name, seeds):
     folder = os.path.join(CORPUS, name)
     os.makedirs(folder, exist_ok=True)
@@ -186,6 +229,7 @@ def main():
     total += write("fuzz_handshake", handshake_seeds())
     total += write("fuzz_frames", frames_seeds())
     total += write("fuzz_connection", connection_seeds())
+    total += write("fuzz_engine", engine_seeds())
     print(f"wrote corpora under {CORPUS}: {total} bytes")
 
 

@@ -47,6 +47,8 @@ struct engine_conn : squall::detail::engine<engine_conn<Server>, Server>, std::e
     explicit engine_conn(Server& s) : base(s, squall::protocol::clock::now()) {}
     std::string wire;
     std::deque<std::function<void()>> posted;
+    squall::endpoint remote{"127.0.0.1", 40000};
+    const squall::endpoint& remote_endpoint() const { return remote; }
     // engine callbacks
     template <class F> void post(F&& f) { posted.emplace_back(std::forward<F>(f)); }
     void output_ready() { drain(); }

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <thread>
+#include <tuple>
+#include <type_traits>
 
 using namespace squall_test;
 using squall::opcode;
@@ -340,4 +342,113 @@ TEST_CASE("server: graceful shutdown sends 1001 to every connection", "[server][
     answer.join();
     CHECK(f.server.connection_count() == 0);
     CHECK(f.log.starting_with("close 1001").size() == 2);
+}
+
+TEST_CASE("server: an empty close is answered empty and reported as 1005", "[server][close]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_frame(opcode::close, "");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::close);
+    CHECK(fr->payload.empty());
+    CHECK(c.wait_eof());
+    CHECK(f.log.wait_for("close 1005 "));
+    CHECK(f.log.starting_with("error").empty());
+}
+
+TEST_CASE("server: a peer that never answers our close is dropped at the closing deadline", "[server][close]") {
+    fixture f{squall::no_ping{}};
+    f.server.options().close_timeout = 200ms;
+    f.start();
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_text("close-4000");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->close_code() == 4000);
+    const auto sent = std::chrono::steady_clock::now();
+    CHECK(c.wait_eof(3s)); // we do not answer
+    CHECK(std::chrono::steady_clock::now() - sent >= 150ms);
+    CHECK(f.log.wait_for(error_event(squall::error::close_timeout)));
+    CHECK(f.log.wait_for("close 1006 "));
+}
+
+TEST_CASE("server: EOF without a close frame is reported as eof then 1006", "[server][close]") {
+    fixture f{squall::no_ping{}};
+    f.start();
+    {
+        auto c = f.client();
+        REQUIRE(c.upgrade());
+        REQUIRE(f.log.wait_for("open"));
+    } // the client closes TCP
+    CHECK(f.log.wait_for(error_event(squall::error::eof)));
+    CHECK(f.log.wait_for("close 1006 "));
+    CHECK(eventually([&] { return f.server.connection_count() == 0; }));
+}
+
+namespace {
+using packs = std::tuple<squall::basic_websocket_server<>, squall::basic_websocket_server<squall::no_ping>,
+                         squall::basic_websocket_server<squall::any_origin, squall::no_ping, squall::message_size_limit>,
+                         squall::basic_websocket_server<squall::message_size_limit, squall::no_json, squall::any_origin>>;
+}
+
+TEMPLATE_LIST_TEST_CASE("server: core behaviours hold for every policy pack", "[server][policies]", packs) {
+    event_log log;
+    TestType server{squall::threads{1}};
+    server.route("/", [&](const squall::request_view&, const squall::accept&) { return logging_handler{&log}; });
+    server.listen("127.0.0.1", 0);
+    using origin_type = typename TestType::policies_type::origin_type;
+    constexpr bool any_origin = std::is_same_v<origin_type, squall::any_origin>;
+    {
+        raw_client c{"127.0.0.1", server.port()};
+        auto head = c.upgrade("/", "Origin: http://elsewhere.example\r\n");
+        REQUIRE(head);
+        CHECK(head->status == (any_origin ? 101 : 403));
+    }
+    raw_client c{"127.0.0.1", server.port()};
+    REQUIRE(c.upgrade()->status == 101);
+    c.send_text("echo me");
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->payload == "echo me");
+    // A header announcing one octet over the (default 10 MiB) limit: 1009 before any payload.
+    const std::uint64_t over = 10u * 1024 * 1024 + 1;
+    std::string hdr{static_cast<char>(0x82), static_cast<char>(0xFF)};
+    for (int i = 7; i >= 0; --i) hdr.push_back(static_cast<char>((over >> (8 * i)) & 0xFF));
+    hdr += std::string("\x01\x02\x03\x04", 4);
+    c.write(hdr);
+    fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->close_code() == 1009);
+    CHECK(log.wait_for(error_event(squall::error::frame_too_big)));
+}
+
+TEST_CASE("server: a callbacks handler calls the members that are set", "[server][events]") {
+    event_log log;
+    squall::websocket_server server{squall::threads{1}};
+    server.route("/", squall::websocket_server::callbacks_type{
+                          .open = [&](auto&) { log.push("open"); },
+                          .message = [](auto& c, squall::message_view m) { c.send(m); },
+                          .close = [&](auto&, squall::close_code code, std::string_view) {
+                              log.push("close " + std::to_string(squall::to_underlying(code)));
+                          },
+                      });
+    server.listen("127.0.0.1", 0);
+    raw_client c{"127.0.0.1", server.port()};
+    REQUIRE(c.upgrade()->status == 101);
+    c.send_frame(opcode::ping, "p"); // no on_ping member set: the pong still goes out
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->op == opcode::pong);
+    c.send_text("cb");
+    fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->payload == "cb");
+    c.send_close(1000);
+    CHECK(c.wait_eof());
+    CHECK(log.wait_for("close 1000"));
+    CHECK(log.events().front() == "open");
 }
