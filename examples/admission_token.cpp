@@ -13,13 +13,11 @@
 // use short-lived tokens and wss:// in production.
 #include <squall/squall.hpp>
 
+#include "example_cli.hpp"
+
 #include <any>
-#include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
@@ -93,38 +91,20 @@ struct settings {
     std::vector<std::pair<std::string, std::string>> tokens;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-    std::fprintf(stderr,
-                 "admission_token: %s\nusage: admission_token [--host ADDR] [--port N] [--token [USER:]TOKEN]...\n",
-                 why.c_str());
-    std::exit(2);
-}
-
 settings parse(int argc, char** argv) {
+    example::cli cli{argc, argv, "admission_token", "[--host ADDR] [--port N] [--token [USER:]TOKEN]..."};
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) usage(flag + " needs a value");
-            return argv[++i];
-        };
-        if (flag == "--host") s.host = value();
-        else if (flag == "--port") {
-            const char* text = value();
-            char* end = nullptr;
-            errno = 0;
-            const auto p = std::strtoul(text, &end, 10);
-            if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || p > 65535)
-                usage("--port needs a number from 0 to 65535");
-            s.port = static_cast<std::uint16_t>(p);
-        } else if (flag == "--token") {
-            const std::string t = value();
+    for (std::string flag; cli.next(flag);) {
+        if (flag == "--host") s.host = cli.value(flag);
+        else if (flag == "--port") s.port = static_cast<std::uint16_t>(cli.number(flag, 0, 65535));
+        else if (flag == "--token") {
+            const std::string t = cli.value(flag);
             const auto colon = t.find(':');
             std::string user = colon == std::string::npos ? "guest" : t.substr(0, colon);
             std::string token = colon == std::string::npos ? t : t.substr(colon + 1);
-            if (user.empty() || token.empty()) usage("--token needs a non-empty [USER:]TOKEN");
+            if (user.empty() || token.empty()) cli.fail("--token needs a non-empty [USER:]TOKEN");
             s.tokens.emplace_back(std::move(user), std::move(token));
-        } else usage("unknown flag " + flag);
+        } else cli.fail("unknown flag " + flag);
     }
     if (s.tokens.empty()) s.tokens.emplace_back("guest", "s3cret");
     return s;
@@ -138,23 +118,9 @@ int run(settings s) {
         return greeter{std::any_cast<std::string>(accepted.user_data())};
     });
 
-    asio::io_context signals_ioc; // before the first line: an early signal is not lost
-    asio::signal_set signals{signals_ioc, SIGINT, SIGTERM};
-
-    try {
-        server.listen(s.host, s.port);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "admission_token: cannot listen on %s port %u: %s\n", s.host.c_str(), s.port, e.what());
-        return 1;
-    }
-    const bool v6 = s.host.find(':') != std::string::npos;
-    std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", s.host.c_str(), v6 ? "]" : "", server.port());
-    std::fflush(stdout);
-
-    signals.async_wait([](std::error_code, int) {});
-    signals_ioc.run();
-    server.shutdown(std::chrono::seconds(5));
-    return 0;
+    // listen, print "listening on HOST:PORT", wait for SIGINT/SIGTERM, then
+    // server.shutdown(5 s): 1001 to every client (example_cli.hpp).
+    return example::serve_until_signal(server, s.host, s.port, "admission_token");
 }
 
 } // namespace

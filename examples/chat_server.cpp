@@ -6,12 +6,10 @@
 // SIGINT/SIGTERM: graceful shutdown (1001 to all, 5 s), exit 0.
 #include <squall/squall.hpp>
 
-#include <cerrno>
-#include <chrono>
-#include <csignal>
+#include "example_cli.hpp"
+
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
@@ -174,29 +172,13 @@ struct settings {
     std::uint16_t port = 9001;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-    std::fprintf(stderr, "chat_server: %s\nusage: chat_server [--host ADDR] [--port N]\n", why.c_str());
-    std::exit(2);
-}
-
 settings parse(int argc, char** argv) {
+    example::cli cli{argc, argv, "chat_server", "[--host ADDR] [--port N]"};
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) usage(flag + " needs a value");
-            return argv[++i];
-        };
-        if (flag == "--host") s.host = value();
-        else if (flag == "--port") {
-            const char* text = value();
-            char* end = nullptr;
-            errno = 0;
-            const auto p = std::strtoul(text, &end, 10);
-            if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || p > 65535)
-                usage("--port needs a number from 0 to 65535");
-            s.port = static_cast<std::uint16_t>(p);
-        } else usage("unknown flag " + flag);
+    for (std::string flag; cli.next(flag);) {
+        if (flag == "--host") s.host = cli.value(flag);
+        else if (flag == "--port") s.port = static_cast<std::uint16_t>(cli.number(flag, 0, 65535));
+        else cli.fail("unknown flag " + flag);
     }
     return s;
 }
@@ -212,26 +194,9 @@ int run(const settings& s) {
         return chat_member{member_name(req)};
     });
 
-    // Registered before anything is printed, so a signal sent as soon as the first line is
-    // read is never lost (it would otherwise terminate the process).
-    asio::io_context signals_ioc;
-    asio::signal_set signals{signals_ioc, SIGINT, SIGTERM};
-
-    try {
-        server.listen(s.host, s.port);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "chat_server: cannot listen on %s port %u: %s\n", s.host.c_str(), s.port, e.what());
-        return 1;
-    }
-    const bool v6 = s.host.find(':') != std::string::npos;
-    std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", s.host.c_str(), v6 ? "]" : "", server.port());
-    std::printf("open http://%s%s%s:%u/ in a browser\n", v6 ? "[" : "", s.host.c_str(), v6 ? "]" : "", server.port());
-    std::fflush(stdout);
-
-    signals.async_wait([](std::error_code, int) {});
-    signals_ioc.run();
-    server.shutdown(std::chrono::seconds(5));
-    return 0;
+    // listen, print "listening on HOST:PORT" and the page's URL, wait for SIGINT/SIGTERM, then
+    // server.shutdown(5 s): 1001 to every member (example_cli.hpp).
+    return example::serve_until_signal(server, s.host, s.port, "chat_server", /*print_open_url=*/true);
 }
 
 } // namespace

@@ -13,13 +13,12 @@
 // (1001 to all, 5 s), exit 0.
 #include <squall/squall.hpp>
 
+#include "example_cli.hpp"
+
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -159,39 +158,20 @@ struct settings {
     std::uint32_t max_per_second = 10;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-    std::fprintf(stderr,
-                 "custom_policies: %s\nusage: custom_policies [--host ADDR] [--port N] [--origin-suffix .DOMAIN] "
-                 "[--max-per-second N]\n",
-                 why.c_str());
-    std::exit(2);
-}
-
-unsigned long number(const std::string& flag, const char* text, unsigned long min, unsigned long max) {
-    char* end = nullptr;
-    errno = 0;
-    const auto v = std::strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
-        usage(flag + " needs a number from " + std::to_string(min) + " to " + std::to_string(max));
-    return v;
-}
-
 settings parse(int argc, char** argv) {
+    example::cli cli{argc, argv, "custom_policies",
+                     "[--host ADDR] [--port N] [--origin-suffix .DOMAIN] [--max-per-second N]"};
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) usage(flag + " needs a value");
-            return argv[++i];
-        };
-        if (flag == "--host") s.host = value();
-        else if (flag == "--port") s.port = static_cast<std::uint16_t>(number(flag, value(), 0, 65535));
+    for (std::string flag; cli.next(flag);) {
+        if (flag == "--host") s.host = cli.value(flag);
+        else if (flag == "--port") s.port = static_cast<std::uint16_t>(cli.number(flag, 0, 65535));
         else if (flag == "--origin-suffix") {
-            s.origin_suffix = value();
-            if (s.origin_suffix.size() < 2 || s.origin_suffix[0] != '.') usage("--origin-suffix needs a form like .example.com");
+            s.origin_suffix = cli.value(flag);
+            if (s.origin_suffix.size() < 2 || s.origin_suffix[0] != '.')
+                cli.fail("--origin-suffix needs a form like .example.com");
         } else if (flag == "--max-per-second")
-            s.max_per_second = static_cast<std::uint32_t>(number(flag, value(), 1, 1'000'000));
-        else usage("unknown flag " + flag);
+            s.max_per_second = static_cast<std::uint32_t>(cli.number(flag, 1, 1'000'000));
+        else cli.fail("unknown flag " + flag);
     }
     return s;
 }
@@ -209,23 +189,9 @@ int run(const settings& s) {
     };
     server.route<echo>("/");
 
-    asio::io_context signals_ioc; // before the first line: an early signal is not lost
-    asio::signal_set signals{signals_ioc, SIGINT, SIGTERM};
-
-    try {
-        server.listen(s.host, s.port);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "custom_policies: cannot listen on %s port %u: %s\n", s.host.c_str(), s.port, e.what());
-        return 1;
-    }
-    const bool v6 = s.host.find(':') != std::string::npos;
-    std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", s.host.c_str(), v6 ? "]" : "", server.port());
-    std::fflush(stdout);
-
-    signals.async_wait([](std::error_code, int) {});
-    signals_ioc.run();
-    server.shutdown(std::chrono::seconds(5));
-    return 0;
+    // listen, print "listening on HOST:PORT", wait for SIGINT/SIGTERM, then
+    // server.shutdown(5 s): 1001 to every client (example_cli.hpp).
+    return example::serve_until_signal(server, s.host, s.port, "custom_policies");
 }
 
 } // namespace

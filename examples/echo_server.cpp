@@ -5,11 +5,11 @@
 // --max-connections. SIGINT/SIGTERM: graceful shutdown (1001 to all, 5 s), exit 0.
 #include <squall/squall.hpp>
 
+#include "example_cli.hpp"
+
 #include <chrono>
-#include <csignal>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -82,47 +82,28 @@ struct settings {
     std::size_t max_connections = static_cast<std::size_t>(-1);
 };
 
-[[noreturn]] void usage(const std::string& why) {
-    std::fprintf(stderr,
-                 "echo_server: %s\nusage: echo_server [--host ADDR] [--port N] [--threads N] "
-                 "[--max-message-bytes N] [--no-ping] [--allowed-origin ORIGIN]... "
-                 "[--handshake-timeout-ms N] [--max-connections N]\n",
-                 why.c_str());
-    std::exit(2);
-}
-
-unsigned long long number(const std::string& flag, const char* text) {
-    char* end = nullptr;
-    errno = 0;
-    const auto v = std::strtoull(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-') usage(flag + " needs a non-negative number");
-    return v;
-}
-
 settings parse(int argc, char** argv) {
+    example::cli cli{argc, argv, "echo_server",
+                     "[--host ADDR] [--port N] [--threads N] [--max-message-bytes N] [--no-ping] "
+                     "[--allowed-origin ORIGIN]... [--handshake-timeout-ms N] [--max-connections N]"};
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) usage(flag + " needs a value");
-            return argv[++i];
-        };
-        if (flag == "--host") s.host = value();
+    for (std::string flag; cli.next(flag);) {
+        if (flag == "--host") s.host = cli.value(flag);
         else if (flag == "--port") {
-            const auto p = number(flag, value());
-            if (p > 65535) usage("--port must be at most 65535");
+            const auto p = cli.number(flag);
+            if (p > 65535) cli.fail("--port must be at most 65535");
             s.port = static_cast<std::uint16_t>(p);
         } else if (flag == "--threads") {
-            s.threads = number(flag, value());
-            if (s.threads == 0) usage("--threads must be at least 1");
-        } else if (flag == "--max-message-bytes") s.max_message_bytes = number(flag, value());
+            s.threads = cli.number(flag);
+            if (s.threads == 0) cli.fail("--threads must be at least 1");
+        } else if (flag == "--max-message-bytes") s.max_message_bytes = cli.number(flag);
         else if (flag == "--no-ping") s.no_ping = true;
-        else if (flag == "--allowed-origin") s.allowed_origins.emplace_back(value());
+        else if (flag == "--allowed-origin") s.allowed_origins.emplace_back(cli.value(flag));
         else if (flag == "--handshake-timeout-ms") {
-            s.handshake_timeout_ms = static_cast<long>(number(flag, value()));
-            if (s.handshake_timeout_ms == 0) usage("--handshake-timeout-ms must be at least 1");
-        } else if (flag == "--max-connections") s.max_connections = number(flag, value());
-        else usage("unknown flag " + flag);
+            s.handshake_timeout_ms = static_cast<long>(cli.number(flag));
+            if (s.handshake_timeout_ms == 0) cli.fail("--handshake-timeout-ms must be at least 1");
+        } else if (flag == "--max-connections") s.max_connections = cli.number(flag);
+        else cli.fail("unknown flag " + flag);
     }
     return s;
 }
@@ -131,31 +112,15 @@ template <class Server> int serve(Server& server, const settings& s) {
     auto& o = server.options();
     o.handshake_timeout = std::chrono::milliseconds(s.handshake_timeout_ms);
     o.max_connections = s.max_connections;
+    // Plain HTTP requests (not upgrades) get the page at / and 404 elsewhere.
     o.http_responder = [](const squall::request_view& req) {
         if (req.path() != "/") return squall::http_response{404, "Not found.\n", {}};
         return squall::http_response{200, page, {{"Content-Type", "text/html; charset=utf-8"}}};
     };
     server.template route<echo>("/");
-    try {
-        server.listen(s.host, s.port);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "echo_server: cannot listen on %s port %u: %s\n", s.host.c_str(), s.port, e.what());
-        return 1;
-    }
-    // Signals are set up before the first line is printed: a test may send SIGTERM as soon as
-    // it reads it.
-    asio::io_context signals_ioc;
-    asio::signal_set signals{signals_ioc, SIGINT, SIGTERM};
-    signals.async_wait([](std::error_code, int) {});
-    const bool v6 = s.host.find(':') != std::string::npos;
-    std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", s.host.c_str(), v6 ? "]" : "", server.port());
-    std::printf("open http://%s%s%s:%u/ in a browser\n", v6 ? "[" : "", s.host.c_str(), v6 ? "]" : "", server.port());
-    std::fflush(stdout);
-
-    // Wait for SIGINT/SIGTERM on a small io_context of our own, then shut down gracefully.
-    signals_ioc.run();
-    server.shutdown(std::chrono::seconds(5));
-    return 0;
+    // listen, print "listening on HOST:PORT" and the page's URL, wait for SIGINT/SIGTERM, then
+    // server.shutdown(5 s): 1001 to every client (example_cli.hpp).
+    return example::serve_until_signal(server, s.host, s.port, "echo_server", /*print_open_url=*/true);
 }
 
 template <class Ping> int with_origin(const settings& s, Ping ping) {

@@ -8,12 +8,12 @@
 // --interval-ms N (default 100). SIGINT/SIGTERM: graceful shutdown (1001 to all, 5 s), exit 0.
 #include <squall/squall.hpp>
 
-#include <cerrno>
+#include "example_cli.hpp"
+
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -50,34 +50,16 @@ struct settings {
     long interval_ms = 100;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-    std::fprintf(stderr, "json_push: %s\nusage: json_push [--host ADDR] [--port N] [--interval-ms N]\n", why.c_str());
-    std::exit(2);
-}
-
-unsigned long number(const std::string& flag, const char* text, unsigned long max) {
-    char* end = nullptr;
-    errno = 0;
-    const auto v = std::strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v > max)
-        usage(flag + " needs a number from 0 to " + std::to_string(max));
-    return v;
-}
-
 settings parse(int argc, char** argv) {
+    example::cli cli{argc, argv, "json_push", "[--host ADDR] [--port N] [--interval-ms N]"};
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) usage(flag + " needs a value");
-            return argv[++i];
-        };
-        if (flag == "--host") s.host = value();
-        else if (flag == "--port") s.port = static_cast<std::uint16_t>(number(flag, value(), 65535));
+    for (std::string flag; cli.next(flag);) {
+        if (flag == "--host") s.host = cli.value(flag);
+        else if (flag == "--port") s.port = static_cast<std::uint16_t>(cli.number(flag, 0, 65535));
         else if (flag == "--interval-ms") {
-            s.interval_ms = static_cast<long>(number(flag, value(), 3'600'000));
-            if (s.interval_ms == 0) usage("--interval-ms must be at least 1");
-        } else usage("unknown flag " + flag);
+            s.interval_ms = static_cast<long>(cli.number(flag, 0, 3'600'000));
+            if (s.interval_ms == 0) cli.fail("--interval-ms must be at least 1");
+        } else cli.fail("unknown flag " + flag);
     }
     return s;
 }
@@ -144,15 +126,8 @@ int run(const settings& s) {
         server.async_shutdown(std::chrono::seconds(5), [&ioc] { ioc.stop(); });
     });
 
-    try {
-        server.listen(s.host, s.port);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "json_push: cannot listen on %s port %u: %s\n", s.host.c_str(), s.port, e.what());
-        return 1;
-    }
-    const bool v6 = s.host.find(':') != std::string::npos;
-    std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", s.host.c_str(), v6 ? "]" : "", server.port());
-    std::fflush(stdout);
+    // server.listen(host, port), then the "listening on HOST:PORT" line (example_cli.hpp).
+    if (!example::listen_and_announce(server, s.host, s.port, "json_push")) return 1;
 
     tick.start();
     ioc.run();
