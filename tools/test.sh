@@ -12,7 +12,8 @@ GCC_DIR=build/ci-gcc-asan
 FUZZ_DIR=build/ci-clang-fuzz
 
 stage "packages" ensure_packages \
-    g++ clang-14 libclang-rt-14-dev cmake ninja-build libasio-dev catch2 nlohmann-json3-dev python3
+    g++ clang-14 libclang-rt-14-dev cmake ninja-build libasio-dev catch2 nlohmann-json3-dev python3 \
+    python3-websockets python3-tornado
 
 # (a) GCC, ASan+UBSan: any sanitizer report fails its test.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
