@@ -244,7 +244,16 @@ private:
             written_ += n;
             complete_waiters();
         }
-        if (this->should_close_transport()) close_transport();
+        if (this->should_close_transport()) return close_transport();
+        // After a frame-level fault our close frame is the last thing we send and the peer's
+        // answer cannot be parsed: send FIN now so the peer sees the end at once (the server
+        // closes first, RFC 6455 §7.1.1); reads go on, discarded, until EOF or the deadline,
+        // so no unread data turns our close into a reset.
+        if (!write_shut_ && this->core().state() == protocol::core_state::closing && this->core().input_failed()) {
+            write_shut_ = true;
+            std::error_code ignored;
+            socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        }
     }
 
     void start_async_write() {
@@ -314,6 +323,7 @@ private:
     std::uint64_t written_ = 0; // octets handed to the kernel so far
     bool write_in_flight_ = false;
     bool reading_ = false;
+    bool write_shut_ = false; // FIN sent after a frame-level fault
     bool transport_closed_ = false;
 };
 

@@ -452,3 +452,20 @@ TEST_CASE("server: a callbacks handler calls the members that are set", "[server
     CHECK(log.wait_for("close 1000"));
     CHECK(log.events().front() == "open");
 }
+
+TEST_CASE("server: after a frame-level fault the server sends FIN right after its close", "[server][close]") {
+    fixture f{squall::no_ping{}};
+    f.start(); // closing deadline: the default 5 s
+    auto c = f.client();
+    REQUIRE(c.upgrade());
+    c.send_frame(opcode::text, "x", true, 4); // RSV1 without an extension: the stream is unreadable
+    auto fr = c.read_frame();
+    REQUIRE(fr);
+    CHECK(fr->close_code() == 1002);
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(c.wait_eof(2s)); // the server's FIN, long before the closing deadline
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    c.shutdown_write(); // the client closes its side: the server then drops the connection
+    CHECK(f.log.wait_for("close 1006 "));
+    CHECK(eventually([&] { return f.server.connection_count() == 0; }));
+}

@@ -343,6 +343,10 @@ public:
     /// no code), or 1006 when none was received.
     close_code peer_close_code() const noexcept { return peer_code_; }
     std::string_view peer_close_reason() const noexcept { return peer_reason_; }
+    /// A frame-level fault made the input unreadable (RFC 6455 §7.1.7): nothing more will be
+    /// parsed, so once our close frame is out the driver half-closes TCP instead of waiting
+    /// for a close frame that cannot be read.
+    bool input_failed() const noexcept { return assembler_.broken(); }
     /// The first fault reported, if any.
     std::error_code first_error() const noexcept { return first_error_; }
 
