@@ -51,6 +51,14 @@ public:
         throw_if(send(m, ec));
     }
     std::error_code send(message_view m, std::error_code& ec) { return ec = queue(m.kind(), m.bytes()); }
+    /// Queues octets that are already whole server frames (a broadcast framed once), under the
+    /// same rules as send(): error::closed unless open, send_queue_full at the cap.
+    std::error_code send_frames(std::span<const std::uint8_t> frames, std::error_code& ec) {
+        if ((ec = may_queue())) return ec;
+        ec = core_.send_frames(frames);
+        after_send(ec);
+        return ec;
+    }
     void send_binary(std::span<const std::uint8_t> bytes) { send(message_view::binary(bytes)); }
     std::error_code send_binary(std::span<const std::uint8_t> bytes, std::error_code& ec) {
         return send(message_view::binary(bytes), ec);
@@ -183,11 +191,16 @@ private:
 
     bool open() const noexcept { return core_.is_open(); }
 
-    std::error_code queue(opcode op, std::span<const std::uint8_t> payload) {
+    // DESIGN §1 send queue: refused when the queue already holds the cap or more; a single
+    // message larger than the cap still goes into an empty queue.
+    std::error_code may_queue() const noexcept {
         if (!open()) return make_error_code(error::closed);
-        // DESIGN §1 send queue: refused when the queue already holds the cap or more; a
-        // single message larger than the cap still goes into an empty queue.
         if (buffered_amount() >= server_->options().send_queue_limit) return make_error_code(error::send_queue_full);
+        return {};
+    }
+
+    std::error_code queue(opcode op, std::span<const std::uint8_t> payload) {
+        if (auto ec = may_queue()) return ec;
         auto ec = core_.send(op, payload);
         after_send(ec);
         return ec;

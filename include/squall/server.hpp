@@ -145,15 +145,14 @@ public:
         auto frame = std::make_shared<std::string>();
         protocol::append_frame(*frame, m.kind(), m.bytes());
         for (auto& ctx : contexts_) {
-            asio::dispatch(ctx->ioc, [c = ctx.get(), frame, route = *id, this] {
+            asio::dispatch(ctx->ioc, [c = ctx.get(), frame, route = *id] {
                 // A copy: a write error closes a connection on the spot, which unregisters it.
                 const auto conns = c->connections;
-                for (const auto& conn : conns)
-                    if (conn->route() == route && conn->is_open() &&
-                        conn->buffered_amount() < options_.send_queue_limit) {
-                        (void)conn->core().send_frames(protocol::as_bytes(*frame));
-                        conn->output_ready();
-                    }
+                for (const auto& conn : conns) {
+                    if (conn->route() != route) continue;
+                    std::error_code ignored; // closed or at its cap: this connection misses it
+                    conn->send_frames(protocol::as_bytes(*frame), ignored);
+                }
             });
         }
     }
