@@ -10,12 +10,10 @@
 #include <squall/net/timer_wheel.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -31,7 +29,23 @@ template <class Conn> struct thread_context {
     asio::io_context& ioc;
     timer_wheel wheel;
     std::vector<std::uint8_t> receive_buffer;
-    std::unordered_set<std::shared_ptr<Conn>> connections; // owned here until the transport closes
+    // Owned here until the transport closes. A vector with each connection's index kept in the
+    // connection: O(1) add and remove, and no allocation per connection (DESIGN §6).
+    std::vector<std::shared_ptr<Conn>> connections;
+
+    void add(std::shared_ptr<Conn> c) {
+        c->registry_index_ = static_cast<std::uint32_t>(connections.size());
+        connections.push_back(std::move(c));
+    }
+    void remove(Conn& c) noexcept {
+        const std::size_t i = c.registry_index_;
+        if (i >= connections.size() || connections[i].get() != &c) return;
+        if (i + 1 != connections.size()) {
+            connections[i] = std::move(connections.back());
+            connections[i]->registry_index_ = static_cast<std::uint32_t>(i);
+        }
+        connections.pop_back();
+    }
 };
 
 } // namespace net
@@ -111,9 +125,11 @@ private:
 
 template <class Server>
 class basic_connection final : public detail::engine<basic_connection<Server>, Server>,
-                               public std::enable_shared_from_this<basic_connection<Server>> {
+                               public std::enable_shared_from_this<basic_connection<Server>>,
+                               private net::timer_wheel::hook {
     using engine_type = detail::engine<basic_connection<Server>, Server>;
     friend engine_type;
+    friend net::thread_context<basic_connection>;
 
 public:
     using executor_type = asio::io_context::executor_type;
@@ -123,13 +139,12 @@ public:
 
     basic_connection(Server& server, context_type& ctx, asio::ip::tcp::socket socket)
         : engine_type(server, clock::now()), ctx_(&ctx), socket_(std::move(socket)) {
-        timer_.owner = this;
-        timer_.fire = [](net::timer_wheel::hook& h) { static_cast<timer_hook&>(h).owner->on_timer(); };
+        timer_hook().fire = [](net::timer_wheel::hook& h) { static_cast<basic_connection&>(h).on_timer(); };
     }
     // After close_transport() the connection no longer touches its thread context: a last
     // reference may be dropped after the server is gone (by an io_context being destroyed).
     ~basic_connection() {
-        if (!transport_closed_) ctx_->wheel.cancel(timer_);
+        if (!transport_closed_) ctx_->wheel.cancel(timer_hook());
     }
 
     /// Starts reading (the driver calls it once, on the connection's thread).
@@ -160,7 +175,9 @@ public:
                 std::error_code ec;
                 this->send(msg, ec);
                 if (ec) return done->complete(ec);
-                waiters_.push_back({written_ + this->buffered_amount(), std::move(done)});
+                // Complete once everything queued before it, and it, reached the kernel.
+                if (!sends_) sends_ = std::make_unique<send_tracking>();
+                sends_->waiters.push_back({sends_->written + this->buffered_amount(), std::move(done)});
                 complete_waiters();
             },
             token, m);
@@ -176,7 +193,6 @@ public:
         asio::co_spawn(get_executor(), std::move(work),
                        [self = this->shared_from_this()](std::exception_ptr e) { self->coroutine_done(e); });
     }
-    std::size_t bytes_in_flight() const noexcept { return write_buffer_.size(); }
     void output_ready() {
         flush();
         schedule_timer();
@@ -191,9 +207,8 @@ public:
     void server_abort() { this->abort(); }
 
 private:
-    struct timer_hook : net::timer_wheel::hook {
-        basic_connection* owner = nullptr;
-    };
+    // The connection is its own timer-wheel entry (no timer object, no back pointer).
+    net::timer_wheel::hook& timer_hook() noexcept { return *this; }
     struct waiter {
         std::uint64_t until; // complete once this many octets were written in total
         std::unique_ptr<detail::completion_base> done;
@@ -228,21 +243,23 @@ private:
         if (!this->paused()) wait_readable();
     }
 
+    // Writes what the core queued, straight from its buffer, until it is empty or the socket
+    // would block; then waits for writability and goes on (readiness-based like the reads: no
+    // copy into a write buffer, no 64 KiB chunking, one syscall per batch).
     void flush() {
-        if (transport_closed_ || write_in_flight_) return;
+        if (transport_closed_ || write_waiting_) return;
         for (;;) {
             const auto out = this->core().pending_output();
             if (out.empty()) break;
             std::error_code ec;
             const std::size_t n = socket_.write_some(asio::buffer(out.data(), out.size()), ec);
-            if (ec == asio::error::would_block || ec == asio::error::try_again) {
-                start_async_write();
-                return;
-            }
+            if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
             if (ec) return transport_failed(ec);
             this->core().consume_output(n);
-            written_ += n;
-            complete_waiters();
+            if (sends_) {
+                sends_->written += n;
+                complete_waiters();
+            }
         }
         if (this->should_close_transport()) return close_transport();
         // After a frame-level fault our close frame is the last thing we send and the peer's
@@ -256,28 +273,28 @@ private:
         }
     }
 
-    void start_async_write() {
-        this->core().take_output(write_buffer_);
-        write_in_flight_ = true;
-        asio::async_write(socket_, asio::buffer(write_buffer_),
-                          [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
-                              self->write_in_flight_ = false;
-                              self->written_ += n;
-                              self->write_buffer_.clear();
-                              if (self->transport_closed_) return;
-                              if (ec) return self->transport_failed(ec);
-                              self->complete_waiters();
-                              self->flush();
-                              self->schedule_timer();
-                          });
+    void wait_writable() {
+        write_waiting_ = true;
+        socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = this->shared_from_this()](std::error_code ec) {
+            self->write_waiting_ = false;
+            if (self->transport_closed_) return;
+            if (ec) return self->transport_failed(ec);
+            self->flush();
+            self->schedule_timer();
+        });
     }
 
     void complete_waiters() {
-        while (!waiters_.empty() && waiters_.front().until <= written_) {
-            auto w = std::move(waiters_.front());
-            waiters_.pop_front();
-            w.done->complete({});
-        }
+        if (!sends_) return;
+        auto& q = sends_->waiters;
+        std::size_t done = 0;
+        while (done < q.size() && q[done].until <= sends_->written) ++done;
+        if (done == 0) return;
+        const auto end = q.begin() + static_cast<std::ptrdiff_t>(done);
+        std::vector<waiter> ready(std::make_move_iterator(q.begin()), std::make_move_iterator(end));
+        q.erase(q.begin(), end);
+        if (q.empty()) sends_->written = 0; // counted from the oldest waiter's start only
+        for (auto& w : ready) w.done->complete({}); // posts: nothing runs in here
     }
 
     void on_timer() {
@@ -288,8 +305,8 @@ private:
 
     void schedule_timer() {
         if (transport_closed_) return;
-        if (auto d = this->next_deadline()) ctx_->wheel.schedule(timer_, *d);
-        else ctx_->wheel.cancel(timer_);
+        if (auto d = this->next_deadline()) ctx_->wheel.schedule(timer_hook(), *d);
+        else ctx_->wheel.cancel(timer_hook());
     }
 
     void transport_failed(std::error_code ec) {
@@ -300,14 +317,14 @@ private:
     void close_transport() {
         if (transport_closed_) return;
         transport_closed_ = true;
-        ctx_->wheel.cancel(timer_);
+        ctx_->wheel.cancel(timer_hook());
         std::error_code ignored;
         socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
-        while (!waiters_.empty()) {
-            auto w = std::move(waiters_.front());
-            waiters_.pop_front();
-            w.done->complete(make_error_code(error::closed));
+        if (sends_) {
+            auto dropped = std::move(sends_->waiters);
+            sends_->waiters.clear();
+            for (auto& w : dropped) w.done->complete(make_error_code(error::closed));
         }
         auto self = this->shared_from_this(); // keep alive through on_close and unregistering
         this->finish();
@@ -316,13 +333,16 @@ private:
 
     context_type* ctx_;
     asio::ip::tcp::socket socket_;
-    timer_hook timer_;
     endpoint remote_;
-    std::string write_buffer_; // octets of the write in flight
-    std::deque<waiter> waiters_;
-    std::uint64_t written_ = 0; // octets handed to the kernel so far
-    bool write_in_flight_ = false;
+    // async_send's bookkeeping, made on its first use: connections that only send() pay nothing.
+    struct send_tracking {
+        std::vector<waiter> waiters; // oldest first
+        std::uint64_t written = 0;   // octets handed to the kernel since waiters was last empty
+    };
+    std::unique_ptr<send_tracking> sends_;
+    bool write_waiting_ = false; // waiting for the socket to take more output
     bool reading_ = false;
+    std::uint32_t registry_index_ = 0; // position in the thread's connection list
     bool write_shut_ = false; // FIN sent after a frame-level fault
     bool transport_closed_ = false;
 };

@@ -110,7 +110,7 @@ public:
     }
 
     /// Octets queued and not yet handed to the kernel.
-    std::size_t buffered_amount() const noexcept { return core_.buffered_amount() + derived().bytes_in_flight(); }
+    std::size_t buffered_amount() const noexcept { return core_.buffered_amount(); }
     connection_state state() const noexcept {
         switch (core_.state()) {
         case protocol::core_state::handshake:
@@ -123,7 +123,7 @@ public:
     }
     bool is_open() const noexcept { return core_.is_open(); }
     /// The subprotocol chosen at admission ("" when none).
-    std::string_view subprotocol() const noexcept { return subprotocol_; }
+    std::string_view subprotocol() const noexcept { return subprotocol_.text(); }
     /// During on_error(handler_exception) and the on_close that follows: the exception.
     std::exception_ptr last_exception() const noexcept { return last_exception_; }
     /// The request head, with the peer's endpoint: during admission and on_open only
@@ -139,7 +139,7 @@ public:
     /// asynchronous admission is running) the rest is kept and processed on resume().
     void receive(std::span<std::uint8_t> in, clock::time_point now) {
         if (paused_) {
-            stash_.append(reinterpret_cast<const char*>(in.data()), in.size());
+            stash_.append(in);
             return;
         }
         in_batch_ = true;
@@ -214,11 +214,11 @@ private:
 
     void resume() {
         paused_ = false;
-        std::string pending;
+        protocol::byte_buffer pending;
         pending.swap(stash_);
         in_batch_ = true;
         if (!pending.empty() || core_.state() == protocol::core_state::open) {
-            std::span<std::uint8_t> in{reinterpret_cast<std::uint8_t*>(pending.data()), pending.size()};
+            std::span<std::uint8_t> in = pending.span();
             process(in, clock::now());
         }
         in_batch_ = false;
@@ -253,7 +253,7 @@ private:
 
     void pause_with(std::span<std::uint8_t>& in) {
         paused_ = true;
-        stash_.append(reinterpret_cast<const char*>(in.data()), in.size());
+        stash_.append(in);
         in = {};
     }
 
@@ -337,7 +337,8 @@ public:
             handler_.reset();
             return;
         }
-        subprotocol_ = a.subprotocol();
+        subprotocol_.clear();
+        subprotocol_ += a.subprotocol();
         opened_ = true;
         guarded([&] { handler_->open(derived()); });
         core_.release_request();
@@ -389,8 +390,8 @@ private:
     Server* server_;
     protocol::connection_core core_;
     std::unique_ptr<handler_slot<Derived>> handler_;
-    std::string subprotocol_;
-    std::string stash_; // input received while paused
+    protocol::byte_buffer subprotocol_; // empty (and holding no memory) without one
+    protocol::byte_buffer stash_;       // input received while paused
     std::exception_ptr last_exception_;
     bool paused_ = false;
     bool in_batch_ = false;

@@ -224,7 +224,7 @@ public:
         return routes_.at(route).make(req, a);
     }
     void connection_closed(net::thread_context<connection_type>& ctx, const std::shared_ptr<connection_type>& c) {
-        ctx.connections.erase(c);
+        ctx.remove(*c);
         count_.fetch_sub(1, std::memory_order_relaxed);
         check_drained();
     }
@@ -301,7 +301,7 @@ private:
             if (shutting_down_) return;
             count_.fetch_add(1, std::memory_order_relaxed);
             auto conn = std::make_shared<connection_type>(*this, c, std::move(socket));
-            c.connections.insert(conn);
+            c.add(conn);
             conn->start();
             accept_next(c);
         });

@@ -707,6 +707,204 @@ private:
 // masking. Sans-IO: standard library only, never Asio; nothing here allocates except the
 // append_* helpers, which grow the caller's string.
 
+// ---- begin squall/protocol/byte_buffer.hpp ----
+// squall/protocol/byte_buffer.hpp: the growable octet buffer behind a connection's queued
+// output and its partial messages (DESIGN §6: "no buffers held by idle connections", "zero
+// heap allocations per message"). It is one pointer wide and holds no memory while empty:
+// storage comes from a small pool of the calling thread and goes back to it as soon as the
+// buffer is emptied, so a thread serving many connections reuses a few warm blocks instead of
+// each idle connection keeping its own. Standard library only.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <span>
+#include <string_view>
+#include <utility>
+
+namespace squall::inline v0::protocol {
+
+class byte_buffer {
+public:
+    /// Blocks larger than this are freed when released instead of pooled: a one-off large
+    /// message does not pin its memory to the thread.
+    static constexpr std::size_t pooled_capacity_limit = 256 * 1024;
+    /// Blocks a thread keeps for reuse.
+    static constexpr std::size_t pool_size = 8;
+
+    byte_buffer() noexcept = default;
+    byte_buffer(const byte_buffer&) = delete;
+    byte_buffer& operator=(const byte_buffer&) = delete;
+    byte_buffer(byte_buffer&& o) noexcept : b_(std::exchange(o.b_, nullptr)) {}
+    byte_buffer& operator=(byte_buffer&& o) noexcept {
+        if (this != &o) {
+            release();
+            b_ = std::exchange(o.b_, nullptr);
+        }
+        return *this;
+    }
+    ~byte_buffer() { release(); }
+
+    /// Readable octets: those appended and not yet consumed.
+    std::uint8_t* data() noexcept { return b_ ? bytes(b_) + b_->head : nullptr; }
+    const std::uint8_t* data() const noexcept { return b_ ? bytes(b_) + b_->head : nullptr; }
+    std::size_t size() const noexcept { return b_ ? b_->size - b_->head : 0; }
+    bool empty() const noexcept { return size() == 0; }
+    /// Octets the current block holds (0 while empty: nothing is held).
+    std::size_t capacity() const noexcept { return b_ ? b_->capacity : 0; }
+    std::span<std::uint8_t> span() noexcept { return {data(), size()}; }
+    std::span<const std::uint8_t> span() const noexcept { return {data(), size()}; }
+
+    /// Makes room for n more octets and returns where they go; they count as appended.
+    std::uint8_t* extend(std::size_t n) {
+        reserve_more(n);
+        std::uint8_t* p = bytes(b_) + b_->size;
+        b_->size += n;
+        return p;
+    }
+    void append(const void* p, std::size_t n) {
+        if (n == 0) return;
+        std::memcpy(extend(n), p, n);
+    }
+    void append(std::span<const std::uint8_t> s) { append(s.data(), s.size()); }
+    // Text appends, so the HTTP response writers can write here as into a std::string.
+    byte_buffer& operator+=(std::string_view s) {
+        append(s.data(), s.size());
+        return *this;
+    }
+    byte_buffer& operator+=(char c) {
+        *extend(1) = static_cast<std::uint8_t>(c);
+        return *this;
+    }
+    std::string_view text() const noexcept { return {reinterpret_cast<const char*>(data()), size()}; }
+    /// Ensures n more octets fit without another allocation.
+    void reserve_more(std::size_t n) {
+        if (b_ == nullptr) {
+            b_ = take_block(n);
+        } else if (b_->capacity - b_->size < n) {
+            grow(n);
+        }
+    }
+
+    /// Drops the first n readable octets; the block goes back to the pool once all are gone.
+    void consume(std::size_t n) noexcept {
+        if (b_ == nullptr) return;
+        b_->head += n < size() ? n : size();
+        if (b_->head == b_->size) release();
+    }
+    /// Keeps the first n readable octets (n <= size()); releases the block when n is 0.
+    void truncate(std::size_t n) noexcept {
+        if (b_ == nullptr) return;
+        if (n == 0) return release();
+        b_->size = b_->head + n;
+    }
+    void clear() noexcept { release(); }
+    void swap(byte_buffer& o) noexcept { std::swap(b_, o.b_); }
+
+    /// Gives the block back to this thread's pool (or frees it).
+    void release() noexcept {
+        if (b_ == nullptr) return;
+        pool::local().give(std::exchange(b_, nullptr));
+    }
+
+private:
+    struct block {
+        std::size_t capacity;
+        std::size_t size; // end of the appended octets
+        std::size_t head; // first unconsumed octet
+    };
+    static std::uint8_t* bytes(block* b) noexcept { return reinterpret_cast<std::uint8_t*>(b + 1); }
+
+    static block* allocate(std::size_t capacity) {
+        void* p = std::malloc(sizeof(block) + capacity);
+        if (p == nullptr) throw std::bad_alloc{};
+        return ::new (p) block{capacity, 0, 0};
+    }
+
+    // The thread's free blocks. The state is trivially destructible, so it can be reached at
+    // any time, even by a buffer destroyed after the thread's other thread_local objects (a
+    // server held in a static); a guard object frees the pooled blocks when the thread ends
+    // and marks the pool dead, after which blocks are simply freed.
+    class pool {
+    public:
+        static pool& local() noexcept {
+            static constinit thread_local pool p{};
+            return p;
+        }
+        // The smallest pooled block that fits, else nothing.
+        block* take(std::size_t want) noexcept {
+            std::size_t best = count_;
+            for (std::size_t i = 0; i < count_; ++i)
+                if (free_[i]->capacity >= want && (best == count_ || free_[i]->capacity < free_[best]->capacity)) best = i;
+            if (best == count_) return nullptr;
+            block* b = free_[best];
+            free_[best] = free_[--count_];
+            b->size = b->head = 0;
+            return b;
+        }
+        void give(block* b) noexcept {
+            if (!dead_ && b->capacity <= pooled_capacity_limit && count_ < pool_size) {
+                if (!guarded_) arm_guard();
+                free_[count_++] = b;
+            } else {
+                std::free(b);
+            }
+        }
+
+    private:
+        struct guard {
+            ~guard() {
+                pool& p = local();
+                for (std::size_t i = 0; i < p.count_; ++i) std::free(p.free_[i]);
+                p.count_ = 0;
+                p.dead_ = true;
+            }
+        };
+        void arm_guard() noexcept {
+            static thread_local guard g;
+            (void)g;
+            guarded_ = true;
+        }
+
+        block* free_[pool_size];
+        std::size_t count_;
+        bool guarded_;
+        bool dead_;
+    };
+
+    static block* take_block(std::size_t n) {
+        const std::size_t want = n < min_capacity ? min_capacity : n;
+        if (block* b = pool::local().take(want)) return b;
+        return allocate(round_up(want));
+    }
+
+    void grow(std::size_t n) {
+        const std::size_t live = size();
+        const std::size_t need = live + n;
+        std::size_t cap = b_->capacity * 2;
+        if (cap < need) cap = round_up(need);
+        block* nb = pool::local().take(need);
+        if (nb == nullptr) nb = allocate(cap);
+        if (live != 0) std::memcpy(bytes(nb), data(), live);
+        nb->size = live;
+        nb->head = 0;
+        pool::local().give(std::exchange(b_, nb));
+    }
+
+    static std::size_t round_up(std::size_t n) noexcept {
+        std::size_t c = min_capacity;
+        while (c < n && c < (std::size_t{1} << 62)) c *= 2;
+        return c < n ? n : c;
+    }
+
+    static constexpr std::size_t min_capacity = 1024 - sizeof(block);
+    block* b_ = nullptr;
+};
+
+} // namespace squall::inline v0::protocol
+// ---- end squall/protocol/byte_buffer.hpp ----
 
 #include <array>
 #include <bit>
@@ -840,6 +1038,14 @@ inline void append_frame(std::string& out, opcode op, std::span<const std::uint8
     const auto n = encode_header(hdr, frame_header{fin, 0, op, false, payload.size(), {}});
     out.append(reinterpret_cast<const char*>(hdr), n);
     out.append(reinterpret_cast<const char*>(payload.data()), payload.size());
+}
+/// The same into a connection's output buffer: header and payload with one size check.
+inline void append_frame(byte_buffer& out, opcode op, std::span<const std::uint8_t> payload, bool fin = true) {
+    std::uint8_t hdr[max_frame_header_bytes];
+    const auto n = encode_header(hdr, frame_header{fin, 0, op, false, payload.size(), {}});
+    std::uint8_t* p = out.extend(n + payload.size());
+    std::memcpy(p, hdr, n);
+    if (!payload.empty()) std::memcpy(p + n, payload.data(), payload.size());
 }
 
 /// Appends one masked (client) frame. Servers never mask (RFC 6455 §5.1); clients, tests,
@@ -997,7 +1203,7 @@ public:
             const auto n = static_cast<std::size_t>(remaining_ < in.size() ? remaining_ : in.size());
             auto chunk = in.first(n);
             in = in.subspan(n);
-            if (header_.masked) phase_ = apply_mask(chunk.data(), n, header_.mask, phase_);
+            if (header_.masked) phase_ = static_cast<std::uint8_t>(apply_mask(chunk.data(), n, header_.mask, phase_));
             remaining_ -= n;
             if (remaining_ == 0) state_ = state::header;
             return {event_kind::payload, chunk, remaining_ == 0};
@@ -1006,7 +1212,9 @@ public:
     }
 
     const frame_header& header() const noexcept { return header_; }
-    std::error_code error() const noexcept { return error_; }
+    std::error_code error() const noexcept {
+        return state_ == state::failed ? make_error_code(error_) : std::error_code{};
+    }
     /// Payload octets of the current frame not yet handed out.
     std::uint64_t remaining() const noexcept { return remaining_; }
     void set_rules(const frame_rules& r) noexcept { rules_ = r; }
@@ -1049,7 +1257,7 @@ private:
 
     event fail(squall::error e) noexcept {
         state_ = state::failed;
-        error_ = make_error_code(e);
+        error_ = e;
         return {event_kind::error};
     }
 
@@ -1100,11 +1308,11 @@ private:
     frame_rules rules_;
     frame_header header_{};
     std::uint64_t remaining_ = 0;
-    std::error_code error_{};
-    std::size_t phase_ = 0;
     std::uint8_t buf_[max_frame_header_bytes]{};
     std::uint8_t have_ = 0;
+    std::uint8_t phase_ = 0; // mask key position of the next payload octet
     state state_ = state::header;
+    squall::error error_{}; // meaningful while failed
 };
 
 } // namespace squall::inline v0::protocol
@@ -1114,8 +1322,9 @@ private:
 // continuation rules, control frames between fragments, size/frame/fragment limits checked
 // from each header before its payload is buffered, streaming UTF-8 validation that fails on
 // the first bad octet. A whole single-frame message in the input is delivered in place
-// (zero copy); only fragmented or split messages are copied into the assembler's buffer.
-// Standard library only.
+// (zero copy), and so is a whole control frame; only fragmented or split messages (and split
+// control frames) are copied into the assembler's buffer, which holds no memory in between
+// (byte_buffer: DESIGN §6, small idle connections). Standard library only.
 
 
 #include <cstddef>
@@ -1124,7 +1333,6 @@ private:
 #include <span>
 #include <string_view>
 #include <system_error>
-#include <vector>
 
 namespace squall::inline v0::protocol {
 
@@ -1165,11 +1373,13 @@ public:
             out.error = error_;
             return out;
         }
-        if (release_buffer_) {
+        if (release_buffer_) { // the message handed out last time lived in buffer_
             release_buffer_ = false;
             buffer_.clear();
-            // A one-off large message should not pin its memory to an idle connection.
-            if (buffer_.capacity() > retained_capacity) std::vector<std::uint8_t>{}.swap(buffer_);
+        }
+        if (control_buffered_) { // so did a split control frame, behind a partial message
+            control_buffered_ = false;
+            buffer_.truncate(buffer_.size() - control_size_);
         }
         for (;;) {
             const auto ev = parser_.next(in);
@@ -1202,8 +1412,8 @@ public:
     }
     /// Octets held for an unfinished message (per-connection memory).
     std::size_t buffered() const noexcept { return buffer_.size(); }
-
-    static constexpr std::size_t retained_capacity = 64 * 1024;
+    /// Octets of memory held (0 between messages: the buffer goes back to the thread's pool).
+    std::size_t capacity() const noexcept { return buffer_.capacity(); }
 
 private:
     void fail(std::error_code ec, event& out) noexcept {
@@ -1211,6 +1421,7 @@ private:
         in_message_ = false;
         error_ = ec;
         buffer_.clear();
+        control_buffered_ = false;
         out.kind = event_kind::error;
         out.error = ec;
     }
@@ -1243,14 +1454,21 @@ private:
     bool on_payload(std::span<std::uint8_t> chunk, bool last, event& out) {
         const auto& h = parser_.header();
         if (is_control(h.op)) {
-            if (!chunk.empty()) std::memcpy(control_ + control_size_, chunk.data(), chunk.size());
-            control_size_ += chunk.size();
-            if (!last) return false;
+            // Whole in the input: handed out in place. Split: gathered behind whatever partial
+            // message buffer_ holds, and cut off again by the next call.
+            if (control_size_ == 0 && last) {
+                out.payload = chunk;
+            } else {
+                buffer_.append(chunk);
+                control_size_ += static_cast<std::uint8_t>(chunk.size());
+                if (!last) return false;
+                control_buffered_ = true;
+                out.payload = {buffer_.data() + buffer_.size() - control_size_, control_size_};
+            }
             out.kind = h.op == opcode::ping ? event_kind::ping
                      : h.op == opcode::pong ? event_kind::pong
                                             : event_kind::close;
             out.op = h.op;
-            out.payload = {control_, control_size_};
             return true;
         }
         if (draining_) return false;
@@ -1259,7 +1477,7 @@ private:
             return true;
         }
         const bool in_place = whole_frame_ && last && buffer_.empty() && chunk.size() == h.payload_length;
-        if (!in_place) buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
+        if (!in_place) buffer_.append(chunk);
         if (!last || !h.fin) return false;
         if (message_op_ == opcode::text && !utf8_.complete()) {
             fail(make_error_code(error::invalid_utf8), out);
@@ -1271,7 +1489,7 @@ private:
         if (in_place) {
             out.payload = chunk;
         } else {
-            out.payload = {buffer_.data(), buffer_.size()};
+            out.payload = buffer_.span();
             release_buffer_ = true;
         }
         return true;
@@ -1279,7 +1497,7 @@ private:
 
     message_limits limits_;
     frame_parser parser_;
-    std::vector<std::uint8_t> buffer_;
+    byte_buffer buffer_;
     utf8_validator utf8_;
     std::uint64_t message_size_ = 0;
     std::uint32_t fragments_ = 0;
@@ -1290,8 +1508,8 @@ private:
     bool release_buffer_ = false;
     bool draining_ = false; // a message-level error was reported: data frames are skipped
     bool broken_ = false;   // a frame-level error was reported: nothing more is parsed
-    std::size_t control_size_ = 0;
-    std::uint8_t control_[max_control_payload]{};
+    bool control_buffered_ = false; // the last control frame handed out lives in buffer_
+    std::uint8_t control_size_ = 0; // octets of the current control frame in buffer_ (<= 125)
 };
 
 } // namespace squall::inline v0::protocol
@@ -1559,6 +1777,12 @@ public:
 
     /// A handshake_error once failed, else an empty error_code.
     std::error_code error() const noexcept { return error_; }
+
+    /// Back to the initial state with another head limit (a parser reused by another server).
+    void reset(std::size_t head_limit) noexcept {
+        head_limit_ = std::min<std::size_t>(head_limit, UINT32_MAX);
+        reset();
+    }
 
     /// Back to the initial state, for the next head (keeps the head limit and any capacity).
     void reset() noexcept {
@@ -2118,17 +2342,17 @@ constexpr bool names_any(std::string_view name, const std::array<std::string_vie
     return false;
 }
 
-inline void append_header(std::string& out, std::string_view name, std::string_view value) {
+template <class Out> void append_header(Out& out, std::string_view name, std::string_view value) {
     out += name;
     out += ": ";
     out += value;
     out += "\r\n";
 }
 
-inline void append_number(std::string& out, std::size_t n) {
+template <class Out> void append_number(Out& out, std::size_t n) {
     std::array<char, 24> buf{};
     const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), n);
-    out.append(buf.data(), r.ptr);
+    out += std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
 }
 
 // Headers squall writes itself in a 101: an application may not add a second one. We negotiate
@@ -2151,8 +2375,10 @@ namespace squall::inline v0::protocol {
 /// Fails with bad_admission_result, appending nothing, when the subprotocol was not offered, or
 /// an extra header has a non-token name, a value with a control byte (CR, LF, NUL, ...), or a
 /// name squall writes itself (Upgrade, Connection, Sec-WebSocket-Accept, -Protocol, -Extensions).
-inline std::error_code write_accept(const request_view& req, std::string_view client_key,
-                                    const accept_options& opts, std::string& out) {
+/// `Out` is std::string or byte_buffer (anything with += for string_view and char).
+template <class Out>
+std::error_code write_accept(const request_view& req, std::string_view client_key, const accept_options& opts,
+                             Out& out) {
     if (!opts.subprotocol.empty() && (!detail::is_token(opts.subprotocol) || !req.offers(opts.subprotocol)))
         return make_error_code(handshake_error::bad_admission_result);
     for (const header_field& f : opts.headers)
@@ -2175,8 +2401,8 @@ inline std::error_code write_accept(const request_view& req, std::string_view cl
 /// Fails with bad_admission_result, appending nothing, when a header has a non-token name, a
 /// value with a control byte, or is one squall writes (Content-Length, Connection,
 /// Transfer-Encoding), or when a 204 or 304 is given a body (RFC 9110 §15.3.5, §15.4.5).
-inline std::error_code write_response(int status, std::span<const header_field> headers, std::string_view body,
-                                      std::string& out) {
+template <class Out>
+std::error_code write_response(int status, std::span<const header_field> headers, std::string_view body, Out& out) {
     if (status < 200 || status > 599) status = 500;
     const bool no_content = status == 204 || status == 304;
     if (no_content && !body.empty()) return make_error_code(handshake_error::bad_admission_result);
@@ -2206,7 +2432,7 @@ inline std::error_code write_response(int status, std::span<const header_field> 
 /// Appends the rejection for a failed handshake step: status http_status_for(err) (500 when
 /// `err` is not a handshake_error), a plain-text body of the error's message and a newline, and
 /// for 426 the `Sec-WebSocket-Version: 13` header RFC 6455 §4.4 asks for.
-inline void write_rejection(std::error_code err, std::string& out) {
+template <class Out> void write_rejection(std::error_code err, Out& out) {
     const bool handshake = err.category() == handshake_category();
     const int status = handshake ? http_status_for(static_cast<handshake_error>(err.value())) : 500;
     const std::string body = err.message() + "\n";
@@ -2326,8 +2552,9 @@ struct core_event {
 class connection_core {
 public:
     connection_core(const core_config& config, clock::time_point now)
-        : config_(&config), assembler_(config.limits), hs_(std::make_unique<handshake_data>(config.head_limit)),
+        : config_(&config), assembler_(config.limits), hs_(handshake_data::acquire(config.head_limit)),
           deadline_(now + config.handshake_timeout) {}
+    ~connection_core() { handshake_data::recycle(std::move(hs_)); }
 
     connection_core(const connection_core&) = delete;
     connection_core& operator=(const connection_core&) = delete;
@@ -2364,9 +2591,9 @@ public:
             assembler_event ev;
             if (leftover_pending()) {
                 auto& head = hs_->head;
-                std::span<std::uint8_t> rest{reinterpret_cast<std::uint8_t*>(head.data()) + leftover_, head.size() - leftover_};
+                std::span<std::uint8_t> rest{head.data() + hs_->leftover, head.size() - hs_->leftover};
                 ev = assembler_.next(rest);
-                leftover_ = head.size() - rest.size();
+                hs_->leftover = head.size() - rest.size();
                 if (ev.kind == assembler_event_kind::need_more) {
                     free_head_if_done();
                     continue;
@@ -2389,7 +2616,6 @@ public:
         if (state_ == core_state::closed) return {};
         state_ = core_state::closed;
         output_.clear();
-        output_pos_ = 0;
         return report(cause);
     }
 
@@ -2399,7 +2625,7 @@ public:
     /// release_request(); headers are not kept once the connection is open and released).
     request_view request() const noexcept { return hs_ ? hs_->parser.request() : request_view{}; }
     /// The route id the route hook gave (upgrade_request only).
-    std::size_t route() const noexcept { return route_; }
+    std::size_t route() const noexcept { return hs_ ? hs_->route : 0; }
     /// Drops the stored request head (the driver calls it after on_open).
     void release_request() noexcept {
         request_released_ = true;
@@ -2411,13 +2637,13 @@ public:
     /// client gets 500, the connection closes, and bad_admission_result is returned.
     std::error_code accept(const accept_options& options, clock::time_point now) {
         if (state_ != core_state::awaiting || !is_upgrade_) return make_error_code(error::closed);
-        if (auto ec = write_accept(request(), key_, options, output_)) {
+        if (auto ec = write_accept(request(), hs_->key, options, output_)) {
             reject(ec);
             return ec;
         }
         state_ = core_state::open;
         last_received_ = now;
-        leftover_ = head_size_;
+        hs_->leftover = hs_->parser.head_size();
         return {};
     }
 
@@ -2456,7 +2682,7 @@ public:
     /// Queues octets that are already whole server frames (a broadcast framed once).
     std::error_code send_frames(std::span<const std::uint8_t> frames) {
         if (state_ != core_state::open) return make_error_code(error::closed);
-        output_.append(reinterpret_cast<const char*>(frames.data()), frames.size());
+        output_.append(frames);
         return {};
     }
     std::error_code ping(std::span<const std::uint8_t> payload = {}) { return send(opcode::ping, payload); }
@@ -2487,7 +2713,6 @@ public:
         if (state_ == core_state::closed) return {};
         state_ = core_state::closed;
         output_.clear();
-        output_pos_ = 0;
         return report(make_error_code(error::aborted));
     }
 
@@ -2526,7 +2751,6 @@ public:
             if (now >= deadline_) {
                 state_ = core_state::closed;
                 output_.clear();
-                output_pos_ = 0;
                 return report(make_error_code(error::close_timeout));
             }
             return {};
@@ -2535,7 +2759,6 @@ public:
             if (ping_outstanding_since_ && now >= *ping_outstanding_since_ + config_->pong_timeout) {
                 state_ = core_state::closed;
                 output_.clear();
-                output_pos_ = 0;
                 return report(make_error_code(error::ping_timeout));
             }
             if (now >= ping_due()) {
@@ -2553,31 +2776,14 @@ public:
     // ---- output ------------------------------------------------------------------------
 
     /// Octets to write to the transport, in order.
-    std::span<const std::uint8_t> pending_output() const noexcept {
-        return {reinterpret_cast<const std::uint8_t*>(output_.data()) + output_pos_, output_.size() - output_pos_};
-    }
-    /// The transport took n octets.
-    void consume_output(std::size_t n) noexcept {
-        output_pos_ += n < output_.size() - output_pos_ ? n : output_.size() - output_pos_;
-        if (output_pos_ == output_.size()) {
-            output_.clear();
-            output_pos_ = 0;
-        }
-    }
-    /// Moves every pending octet into `into` (replacing its contents), for a transport that
-    /// writes asynchronously from a buffer of its own; the core keeps `into`'s old capacity.
-    void take_output(std::string& into) {
-        into.clear();
-        if (output_pos_ == 0) {
-            into.swap(output_);
-        } else {
-            into.assign(output_, output_pos_);
-            output_.clear();
-        }
-        output_pos_ = 0;
-    }
+    std::span<const std::uint8_t> pending_output() const noexcept { return output_.span(); }
+    /// The transport took n octets (once all are taken the buffer's memory goes back to the
+    /// thread's pool: an idle connection holds none).
+    void consume_output(std::size_t n) noexcept { output_.consume(n); }
     /// Octets queued and not yet taken by the transport.
-    std::size_t buffered_amount() const noexcept { return output_.size() - output_pos_; }
+    std::size_t buffered_amount() const noexcept { return output_.size(); }
+    /// Octets of memory the connection holds for its output and partial input (0 when idle).
+    std::size_t buffer_capacity() const noexcept { return output_.capacity() + assembler_.capacity(); }
     /// Closed and flushed: the driver closes TCP now (the server closes first, RFC 6455 §7.1.1).
     bool should_close_transport() const noexcept { return state_ == core_state::closed && buffered_amount() == 0; }
 
@@ -2588,7 +2794,7 @@ public:
     /// What on_close reports (DESIGN §1.2): the first close frame received (1005 when it had
     /// no code), or 1006 when none was received.
     close_code peer_close_code() const noexcept { return peer_code_; }
-    std::string_view peer_close_reason() const noexcept { return peer_reason_; }
+    std::string_view peer_close_reason() const noexcept { return peer_reason_.text(); }
     /// A frame-level fault made the input unreadable (RFC 6455 §7.1.7): nothing more will be
     /// parsed, so once our close frame is out the driver half-closes TCP instead of waiting
     /// for a close frame that cannot be read.
@@ -2603,12 +2809,11 @@ private:
     core_event receive_head(std::span<std::uint8_t>& in, clock::time_point now) {
         (void)now;
         auto& head = hs_->head;
-        head.append(reinterpret_cast<const char*>(in.data()), in.size());
+        head.append(in);
         in = {};
-        const auto status = hs_->parser.parse(head);
+        const auto status = hs_->parser.parse(head.text());
         if (status == parse_status::need_more) return {};
         if (status == parse_status::failed) return refuse(hs_->parser.error());
-        head_size_ = hs_->parser.head_size();
         const auto route_of = [this](std::string_view path) -> std::optional<std::size_t> {
             if (config_->route) return config_->route(path);
             return std::size_t{0};
@@ -2626,8 +2831,8 @@ private:
         }
         state_ = core_state::awaiting;
         is_upgrade_ = true;
-        route_ = result.route;
-        key_ = result.key;
+        hs_->route = result.route;
+        hs_->key = result.key;
         return {core_event_kind::upgrade_request};
     }
 
@@ -2640,7 +2845,7 @@ private:
     void finish_http() {
         state_ = core_state::closed;
         request_released_ = true;
-        leftover_ = hs_ ? hs_->head.size() : 0;
+        if (hs_) hs_->leftover = hs_->head.size();
         free_head_if_done();
     }
 
@@ -2692,7 +2897,8 @@ private:
             return report(ec);
         }
         peer_code_ = info.code;
-        peer_reason_.assign(info.reason);
+        peer_reason_.clear();
+        peer_reason_ += info.reason;
         if (state_ == core_state::open) {
             // Echo the code (RFC 6455 §5.5.1); an empty close is answered with an empty one.
             std::uint8_t body[max_control_payload];
@@ -2700,7 +2906,7 @@ private:
             append_frame(output_, opcode::close, {body, n});
         }
         state_ = core_state::closed;
-        return {core_event_kind::close, opcode::close, {}, peer_code_, peer_reason_};
+        return {core_event_kind::close, opcode::close, {}, peer_code_, peer_reason_.text()};
     }
 
     void start_closing(close_code code, std::string_view reason, clock::time_point now) {
@@ -2731,32 +2937,73 @@ private:
         return base + *config_->ping_interval;
     }
 
-    bool leftover_pending() const noexcept { return hs_ && leftover_ < hs_->head.size(); }
+    bool leftover_pending() const noexcept { return hs_ && hs_->leftover < hs_->head.size(); }
     void free_head_if_done() noexcept {
-        if (request_released_ && !leftover_pending() && state_ != core_state::awaiting) {
-            hs_.reset();
-            leftover_ = 0;
-        }
+        if (request_released_ && !leftover_pending() && state_ != core_state::awaiting)
+            handshake_data::recycle(std::move(hs_));
     }
 
     // Only while handshaking (and until the request is released): an open connection holds
-    // neither the parser nor the head (DESIGN §6: small idle connections).
+    // neither the parser nor the head (DESIGN §6: small idle connections). The parser is a
+    // few KiB, so a thread keeps a few for the next handshakes (DESIGN §6: allocation-free
+    // handshakes); the head's buffer comes from the thread's byte_buffer pool.
     struct handshake_data {
         explicit handshake_data(std::size_t head_limit) : parser(head_limit) {}
         request_parser parser;
-        std::string head; // request head, then the octets pipelined behind it
+        byte_buffer head;          // request head, then the octets pipelined behind it
+        std::size_t leftover = 0;  // once open: the next unprocessed octet of head
+        std::size_t route = 0;     // the route hook's answer
+        std::string_view key{};    // Sec-WebSocket-Key, inside head
+
+        // A thread keeps up to cache_size of them, the way byte_buffer pools its blocks:
+        // trivially destructible state, emptied by a guard when the thread ends.
+        static constexpr std::size_t cache_size = 4;
+        struct cache {
+            handshake_data* slots[cache_size];
+            std::size_t count;
+            bool guarded;
+            bool dead;
+        };
+        struct cache_guard {
+            ~cache_guard() {
+                cache& c = local();
+                for (std::size_t i = 0; i < c.count; ++i) delete c.slots[i];
+                c.count = 0;
+                c.dead = true;
+            }
+        };
+        static cache& local() noexcept {
+            static constinit thread_local cache c{};
+            return c;
+        }
+        static std::unique_ptr<handshake_data> acquire(std::size_t head_limit) {
+            auto& c = local();
+            if (c.count == 0) return std::make_unique<handshake_data>(head_limit);
+            std::unique_ptr<handshake_data> hs{c.slots[--c.count]};
+            hs->parser.reset(head_limit);
+            return hs;
+        }
+        static void recycle(std::unique_ptr<handshake_data> hs) noexcept {
+            if (!hs) return;
+            auto& c = local();
+            if (c.dead || c.count == cache_size) return; // hs is deleted here
+            if (!c.guarded) {
+                static thread_local cache_guard g;
+                (void)g;
+                c.guarded = true;
+            }
+            hs->head.clear();
+            hs->leftover = hs->route = 0;
+            hs->key = {};
+            c.slots[c.count++] = hs.release();
+        }
     };
 
     const core_config* config_;
     message_assembler assembler_;
     std::unique_ptr<handshake_data> hs_;
-    std::string output_; // queued output; output_pos_ octets of it are written
-    std::size_t output_pos_ = 0;
-    std::size_t head_size_ = 0;
-    std::size_t leftover_ = 0; // next unprocessed octet of head_ once open
-    std::size_t route_ = 0;
-    std::string_view key_{};
-    std::string peer_reason_;
+    byte_buffer output_; // queued output, consumed from the front as the transport takes it
+    byte_buffer peer_reason_;
     std::error_code first_error_{};
     clock::time_point deadline_{};
     clock::time_point last_received_{};
@@ -4357,7 +4604,7 @@ public:
     }
 
     /// Octets queued and not yet handed to the kernel.
-    std::size_t buffered_amount() const noexcept { return core_.buffered_amount() + derived().bytes_in_flight(); }
+    std::size_t buffered_amount() const noexcept { return core_.buffered_amount(); }
     connection_state state() const noexcept {
         switch (core_.state()) {
         case protocol::core_state::handshake:
@@ -4370,7 +4617,7 @@ public:
     }
     bool is_open() const noexcept { return core_.is_open(); }
     /// The subprotocol chosen at admission ("" when none).
-    std::string_view subprotocol() const noexcept { return subprotocol_; }
+    std::string_view subprotocol() const noexcept { return subprotocol_.text(); }
     /// During on_error(handler_exception) and the on_close that follows: the exception.
     std::exception_ptr last_exception() const noexcept { return last_exception_; }
     /// The request head, with the peer's endpoint: during admission and on_open only
@@ -4386,7 +4633,7 @@ public:
     /// asynchronous admission is running) the rest is kept and processed on resume().
     void receive(std::span<std::uint8_t> in, clock::time_point now) {
         if (paused_) {
-            stash_.append(reinterpret_cast<const char*>(in.data()), in.size());
+            stash_.append(in);
             return;
         }
         in_batch_ = true;
@@ -4461,11 +4708,11 @@ private:
 
     void resume() {
         paused_ = false;
-        std::string pending;
+        protocol::byte_buffer pending;
         pending.swap(stash_);
         in_batch_ = true;
         if (!pending.empty() || core_.state() == protocol::core_state::open) {
-            std::span<std::uint8_t> in{reinterpret_cast<std::uint8_t*>(pending.data()), pending.size()};
+            std::span<std::uint8_t> in = pending.span();
             process(in, clock::now());
         }
         in_batch_ = false;
@@ -4500,7 +4747,7 @@ private:
 
     void pause_with(std::span<std::uint8_t>& in) {
         paused_ = true;
-        stash_.append(reinterpret_cast<const char*>(in.data()), in.size());
+        stash_.append(in);
         in = {};
     }
 
@@ -4584,7 +4831,8 @@ public:
             handler_.reset();
             return;
         }
-        subprotocol_ = a.subprotocol();
+        subprotocol_.clear();
+        subprotocol_ += a.subprotocol();
         opened_ = true;
         guarded([&] { handler_->open(derived()); });
         core_.release_request();
@@ -4636,8 +4884,8 @@ private:
     Server* server_;
     protocol::connection_core core_;
     std::unique_ptr<handler_slot<Derived>> handler_;
-    std::string subprotocol_;
-    std::string stash_; // input received while paused
+    protocol::byte_buffer subprotocol_; // empty (and holding no memory) without one
+    protocol::byte_buffer stash_;       // input received while paused
     std::exception_ptr last_exception_;
     bool paused_ = false;
     bool in_batch_ = false;
@@ -4662,6 +4910,7 @@ private:
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace squall::inline v0::net {
@@ -4675,9 +4924,9 @@ public:
         hook* prev = nullptr;
         hook* next = nullptr;
         clock::time_point when{};
-        std::size_t slot = 0;
-        bool linked = false;
         void (*fire)(hook&) = nullptr;
+        std::uint32_t slot = 0;
+        bool linked = false;
     };
 
     explicit timer_wheel(asio::io_context& ioc, clock::duration resolution = std::chrono::milliseconds(10),
@@ -4722,7 +4971,7 @@ private:
         // A deadline already due goes into the next slot to be processed.
         std::size_t tick = tick_of(h.when);
         if (tick <= processed_) tick = processed_ + 1;
-        h.slot = tick % slots_.size();
+        h.slot = static_cast<std::uint32_t>(tick % slots_.size());
         h.prev = nullptr;
         h.next = slots_[h.slot];
         if (h.next != nullptr) h.next->prev = &h;
@@ -4788,12 +5037,10 @@ private:
 // ---- end squall/net/timer_wheel.hpp ----
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -4809,7 +5056,23 @@ template <class Conn> struct thread_context {
     asio::io_context& ioc;
     timer_wheel wheel;
     std::vector<std::uint8_t> receive_buffer;
-    std::unordered_set<std::shared_ptr<Conn>> connections; // owned here until the transport closes
+    // Owned here until the transport closes. A vector with each connection's index kept in the
+    // connection: O(1) add and remove, and no allocation per connection (DESIGN §6).
+    std::vector<std::shared_ptr<Conn>> connections;
+
+    void add(std::shared_ptr<Conn> c) {
+        c->registry_index_ = static_cast<std::uint32_t>(connections.size());
+        connections.push_back(std::move(c));
+    }
+    void remove(Conn& c) noexcept {
+        const std::size_t i = c.registry_index_;
+        if (i >= connections.size() || connections[i].get() != &c) return;
+        if (i + 1 != connections.size()) {
+            connections[i] = std::move(connections.back());
+            connections[i]->registry_index_ = static_cast<std::uint32_t>(i);
+        }
+        connections.pop_back();
+    }
 };
 
 } // namespace net
@@ -4889,9 +5152,11 @@ private:
 
 template <class Server>
 class basic_connection final : public detail::engine<basic_connection<Server>, Server>,
-                               public std::enable_shared_from_this<basic_connection<Server>> {
+                               public std::enable_shared_from_this<basic_connection<Server>>,
+                               private net::timer_wheel::hook {
     using engine_type = detail::engine<basic_connection<Server>, Server>;
     friend engine_type;
+    friend net::thread_context<basic_connection>;
 
 public:
     using executor_type = asio::io_context::executor_type;
@@ -4901,13 +5166,12 @@ public:
 
     basic_connection(Server& server, context_type& ctx, asio::ip::tcp::socket socket)
         : engine_type(server, clock::now()), ctx_(&ctx), socket_(std::move(socket)) {
-        timer_.owner = this;
-        timer_.fire = [](net::timer_wheel::hook& h) { static_cast<timer_hook&>(h).owner->on_timer(); };
+        timer_hook().fire = [](net::timer_wheel::hook& h) { static_cast<basic_connection&>(h).on_timer(); };
     }
     // After close_transport() the connection no longer touches its thread context: a last
     // reference may be dropped after the server is gone (by an io_context being destroyed).
     ~basic_connection() {
-        if (!transport_closed_) ctx_->wheel.cancel(timer_);
+        if (!transport_closed_) ctx_->wheel.cancel(timer_hook());
     }
 
     /// Starts reading (the driver calls it once, on the connection's thread).
@@ -4938,7 +5202,9 @@ public:
                 std::error_code ec;
                 this->send(msg, ec);
                 if (ec) return done->complete(ec);
-                waiters_.push_back({written_ + this->buffered_amount(), std::move(done)});
+                // Complete once everything queued before it, and it, reached the kernel.
+                if (!sends_) sends_ = std::make_unique<send_tracking>();
+                sends_->waiters.push_back({sends_->written + this->buffered_amount(), std::move(done)});
                 complete_waiters();
             },
             token, m);
@@ -4954,7 +5220,6 @@ public:
         asio::co_spawn(get_executor(), std::move(work),
                        [self = this->shared_from_this()](std::exception_ptr e) { self->coroutine_done(e); });
     }
-    std::size_t bytes_in_flight() const noexcept { return write_buffer_.size(); }
     void output_ready() {
         flush();
         schedule_timer();
@@ -4969,9 +5234,8 @@ public:
     void server_abort() { this->abort(); }
 
 private:
-    struct timer_hook : net::timer_wheel::hook {
-        basic_connection* owner = nullptr;
-    };
+    // The connection is its own timer-wheel entry (no timer object, no back pointer).
+    net::timer_wheel::hook& timer_hook() noexcept { return *this; }
     struct waiter {
         std::uint64_t until; // complete once this many octets were written in total
         std::unique_ptr<detail::completion_base> done;
@@ -5006,21 +5270,23 @@ private:
         if (!this->paused()) wait_readable();
     }
 
+    // Writes what the core queued, straight from its buffer, until it is empty or the socket
+    // would block; then waits for writability and goes on (readiness-based like the reads: no
+    // copy into a write buffer, no 64 KiB chunking, one syscall per batch).
     void flush() {
-        if (transport_closed_ || write_in_flight_) return;
+        if (transport_closed_ || write_waiting_) return;
         for (;;) {
             const auto out = this->core().pending_output();
             if (out.empty()) break;
             std::error_code ec;
             const std::size_t n = socket_.write_some(asio::buffer(out.data(), out.size()), ec);
-            if (ec == asio::error::would_block || ec == asio::error::try_again) {
-                start_async_write();
-                return;
-            }
+            if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
             if (ec) return transport_failed(ec);
             this->core().consume_output(n);
-            written_ += n;
-            complete_waiters();
+            if (sends_) {
+                sends_->written += n;
+                complete_waiters();
+            }
         }
         if (this->should_close_transport()) return close_transport();
         // After a frame-level fault our close frame is the last thing we send and the peer's
@@ -5034,28 +5300,28 @@ private:
         }
     }
 
-    void start_async_write() {
-        this->core().take_output(write_buffer_);
-        write_in_flight_ = true;
-        asio::async_write(socket_, asio::buffer(write_buffer_),
-                          [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
-                              self->write_in_flight_ = false;
-                              self->written_ += n;
-                              self->write_buffer_.clear();
-                              if (self->transport_closed_) return;
-                              if (ec) return self->transport_failed(ec);
-                              self->complete_waiters();
-                              self->flush();
-                              self->schedule_timer();
-                          });
+    void wait_writable() {
+        write_waiting_ = true;
+        socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = this->shared_from_this()](std::error_code ec) {
+            self->write_waiting_ = false;
+            if (self->transport_closed_) return;
+            if (ec) return self->transport_failed(ec);
+            self->flush();
+            self->schedule_timer();
+        });
     }
 
     void complete_waiters() {
-        while (!waiters_.empty() && waiters_.front().until <= written_) {
-            auto w = std::move(waiters_.front());
-            waiters_.pop_front();
-            w.done->complete({});
-        }
+        if (!sends_) return;
+        auto& q = sends_->waiters;
+        std::size_t done = 0;
+        while (done < q.size() && q[done].until <= sends_->written) ++done;
+        if (done == 0) return;
+        const auto end = q.begin() + static_cast<std::ptrdiff_t>(done);
+        std::vector<waiter> ready(std::make_move_iterator(q.begin()), std::make_move_iterator(end));
+        q.erase(q.begin(), end);
+        if (q.empty()) sends_->written = 0; // counted from the oldest waiter's start only
+        for (auto& w : ready) w.done->complete({}); // posts: nothing runs in here
     }
 
     void on_timer() {
@@ -5066,8 +5332,8 @@ private:
 
     void schedule_timer() {
         if (transport_closed_) return;
-        if (auto d = this->next_deadline()) ctx_->wheel.schedule(timer_, *d);
-        else ctx_->wheel.cancel(timer_);
+        if (auto d = this->next_deadline()) ctx_->wheel.schedule(timer_hook(), *d);
+        else ctx_->wheel.cancel(timer_hook());
     }
 
     void transport_failed(std::error_code ec) {
@@ -5078,14 +5344,14 @@ private:
     void close_transport() {
         if (transport_closed_) return;
         transport_closed_ = true;
-        ctx_->wheel.cancel(timer_);
+        ctx_->wheel.cancel(timer_hook());
         std::error_code ignored;
         socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
-        while (!waiters_.empty()) {
-            auto w = std::move(waiters_.front());
-            waiters_.pop_front();
-            w.done->complete(make_error_code(error::closed));
+        if (sends_) {
+            auto dropped = std::move(sends_->waiters);
+            sends_->waiters.clear();
+            for (auto& w : dropped) w.done->complete(make_error_code(error::closed));
         }
         auto self = this->shared_from_this(); // keep alive through on_close and unregistering
         this->finish();
@@ -5094,13 +5360,16 @@ private:
 
     context_type* ctx_;
     asio::ip::tcp::socket socket_;
-    timer_hook timer_;
     endpoint remote_;
-    std::string write_buffer_; // octets of the write in flight
-    std::deque<waiter> waiters_;
-    std::uint64_t written_ = 0; // octets handed to the kernel so far
-    bool write_in_flight_ = false;
+    // async_send's bookkeeping, made on its first use: connections that only send() pay nothing.
+    struct send_tracking {
+        std::vector<waiter> waiters; // oldest first
+        std::uint64_t written = 0;   // octets handed to the kernel since waiters was last empty
+    };
+    std::unique_ptr<send_tracking> sends_;
+    bool write_waiting_ = false; // waiting for the socket to take more output
     bool reading_ = false;
+    std::uint32_t registry_index_ = 0; // position in the thread's connection list
     bool write_shut_ = false; // FIN sent after a frame-level fault
     bool transport_closed_ = false;
 };
@@ -5329,7 +5598,7 @@ public:
         return routes_.at(route).make(req, a);
     }
     void connection_closed(net::thread_context<connection_type>& ctx, const std::shared_ptr<connection_type>& c) {
-        ctx.connections.erase(c);
+        ctx.remove(*c);
         count_.fetch_sub(1, std::memory_order_relaxed);
         check_drained();
     }
@@ -5406,7 +5675,7 @@ private:
             if (shutting_down_) return;
             count_.fetch_add(1, std::memory_order_relaxed);
             auto conn = std::make_shared<connection_type>(*this, c, std::move(socket));
-            c.connections.insert(conn);
+            c.add(conn);
             conn->start();
             accept_next(c);
         });

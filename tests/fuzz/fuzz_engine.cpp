@@ -452,7 +452,6 @@ struct fuzz_conn final : detail::engine<fuzz_conn<Server>, Server>, std::enable_
         else observe();
     }
     void input_resumed() { check(!this->paused()); }
-    std::size_t bytes_in_flight() const { return 0; }
     void spawn_handler(asio::awaitable<void>) { check(false); } // the handler is not a coroutine
 
     // Output only grows between drains, except when it is discarded (the core is closed then).

@@ -53,7 +53,6 @@ struct engine_conn : squall::detail::engine<engine_conn<Server>, Server>, std::e
     template <class F> void post(F&& f) { posted.emplace_back(std::forward<F>(f)); }
     void output_ready() { drain(); }
     void input_resumed() {}
-    std::size_t bytes_in_flight() const { return 0; }
     void spawn_handler(asio::awaitable<void>) {}
     void drain() {
         auto out = this->core().pending_output();

@@ -509,3 +509,43 @@ TEST_CASE("connection_core: large fragmented message reassembled across reads", 
     REQUIRE(h.events.size() == 1);
     CHECK(h.texts[0] == part + part);
 }
+
+TEST_CASE("connection_core: an idle open connection holds no buffer memory", "[protocol][connection_core][memory]") {
+    harness h;
+    h.open();
+    h.core->release_request();
+    CHECK(h.core->buffer_capacity() == 0); // the 101 was written: its buffer went back
+    // A message split across reads is kept, and its memory released once it is delivered.
+    const std::string frame = client_frame(opcode::binary, std::string(3000, 'x'));
+    h.feed(frame.substr(0, 1000));
+    CHECK(h.events.empty());
+    CHECK(h.core->buffer_capacity() >= 1000 - 8);
+    h.feed(frame.substr(1000));
+    REQUIRE(h.events.size() == 1);
+    CHECK(h.texts[0] == std::string(3000, 'x'));
+    REQUIRE_FALSE(h.core->send_binary(as_bytes(h.texts[0])));
+    CHECK(h.core->buffer_capacity() > 0); // queued output
+    h.drain();
+    h.feed(""); // the next call lets the assembler give back the delivered message's buffer
+    CHECK(h.core->buffer_capacity() == 0);
+}
+
+TEST_CASE("connection_core: a control frame split between reads inside a fragmented message",
+          "[protocol][connection_core]") {
+    harness h;
+    h.open();
+    h.core->release_request();
+    const std::string ping = client_frame(opcode::ping, "are you there?");
+    h.feed(client_frame(opcode::text, "Hel", false) + ping.substr(0, 7));
+    CHECK(h.events.empty());
+    h.feed(ping.substr(7) + client_frame(opcode::continuation, "lo", true));
+    REQUIRE(h.events.size() == 2);
+    CHECK(h.events[0].kind == core_event_kind::ping);
+    CHECK(h.texts[0] == "are you there?");
+    CHECK(h.events[1].kind == core_event_kind::message);
+    CHECK(h.texts[1] == "Hello"); // the ping's octets, gathered behind "Hel", were cut off again
+    const auto out = h.frames();
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].op == opcode::pong);
+    CHECK(out[0].payload == "are you there?");
+}

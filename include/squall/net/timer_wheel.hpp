@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace squall::inline v0::net {
@@ -20,9 +21,9 @@ public:
         hook* prev = nullptr;
         hook* next = nullptr;
         clock::time_point when{};
-        std::size_t slot = 0;
-        bool linked = false;
         void (*fire)(hook&) = nullptr;
+        std::uint32_t slot = 0;
+        bool linked = false;
     };
 
     explicit timer_wheel(asio::io_context& ioc, clock::duration resolution = std::chrono::milliseconds(10),
@@ -67,7 +68,7 @@ private:
         // A deadline already due goes into the next slot to be processed.
         std::size_t tick = tick_of(h.when);
         if (tick <= processed_) tick = processed_ + 1;
-        h.slot = tick % slots_.size();
+        h.slot = static_cast<std::uint32_t>(tick % slots_.size());
         h.prev = nullptr;
         h.next = slots_[h.slot];
         if (h.next != nullptr) h.next->prev = &h;

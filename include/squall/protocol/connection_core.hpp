@@ -9,6 +9,7 @@
 #include <squall/close_code.hpp>
 #include <squall/detail/function_ref.hpp>
 #include <squall/error.hpp>
+#include <squall/protocol/byte_buffer.hpp>
 #include <squall/protocol/close_frame.hpp>
 #include <squall/protocol/frame.hpp>
 #include <squall/protocol/handshake.hpp>
@@ -80,8 +81,9 @@ struct core_event {
 class connection_core {
 public:
     connection_core(const core_config& config, clock::time_point now)
-        : config_(&config), assembler_(config.limits), hs_(std::make_unique<handshake_data>(config.head_limit)),
+        : config_(&config), assembler_(config.limits), hs_(handshake_data::acquire(config.head_limit)),
           deadline_(now + config.handshake_timeout) {}
+    ~connection_core() { handshake_data::recycle(std::move(hs_)); }
 
     connection_core(const connection_core&) = delete;
     connection_core& operator=(const connection_core&) = delete;
@@ -118,9 +120,9 @@ public:
             assembler_event ev;
             if (leftover_pending()) {
                 auto& head = hs_->head;
-                std::span<std::uint8_t> rest{reinterpret_cast<std::uint8_t*>(head.data()) + leftover_, head.size() - leftover_};
+                std::span<std::uint8_t> rest{head.data() + hs_->leftover, head.size() - hs_->leftover};
                 ev = assembler_.next(rest);
-                leftover_ = head.size() - rest.size();
+                hs_->leftover = head.size() - rest.size();
                 if (ev.kind == assembler_event_kind::need_more) {
                     free_head_if_done();
                     continue;
@@ -143,7 +145,6 @@ public:
         if (state_ == core_state::closed) return {};
         state_ = core_state::closed;
         output_.clear();
-        output_pos_ = 0;
         return report(cause);
     }
 
@@ -153,7 +154,7 @@ public:
     /// release_request(); headers are not kept once the connection is open and released).
     request_view request() const noexcept { return hs_ ? hs_->parser.request() : request_view{}; }
     /// The route id the route hook gave (upgrade_request only).
-    std::size_t route() const noexcept { return route_; }
+    std::size_t route() const noexcept { return hs_ ? hs_->route : 0; }
     /// Drops the stored request head (the driver calls it after on_open).
     void release_request() noexcept {
         request_released_ = true;
@@ -165,13 +166,13 @@ public:
     /// client gets 500, the connection closes, and bad_admission_result is returned.
     std::error_code accept(const accept_options& options, clock::time_point now) {
         if (state_ != core_state::awaiting || !is_upgrade_) return make_error_code(error::closed);
-        if (auto ec = write_accept(request(), key_, options, output_)) {
+        if (auto ec = write_accept(request(), hs_->key, options, output_)) {
             reject(ec);
             return ec;
         }
         state_ = core_state::open;
         last_received_ = now;
-        leftover_ = head_size_;
+        hs_->leftover = hs_->parser.head_size();
         return {};
     }
 
@@ -210,7 +211,7 @@ public:
     /// Queues octets that are already whole server frames (a broadcast framed once).
     std::error_code send_frames(std::span<const std::uint8_t> frames) {
         if (state_ != core_state::open) return make_error_code(error::closed);
-        output_.append(reinterpret_cast<const char*>(frames.data()), frames.size());
+        output_.append(frames);
         return {};
     }
     std::error_code ping(std::span<const std::uint8_t> payload = {}) { return send(opcode::ping, payload); }
@@ -241,7 +242,6 @@ public:
         if (state_ == core_state::closed) return {};
         state_ = core_state::closed;
         output_.clear();
-        output_pos_ = 0;
         return report(make_error_code(error::aborted));
     }
 
@@ -280,7 +280,6 @@ public:
             if (now >= deadline_) {
                 state_ = core_state::closed;
                 output_.clear();
-                output_pos_ = 0;
                 return report(make_error_code(error::close_timeout));
             }
             return {};
@@ -289,7 +288,6 @@ public:
             if (ping_outstanding_since_ && now >= *ping_outstanding_since_ + config_->pong_timeout) {
                 state_ = core_state::closed;
                 output_.clear();
-                output_pos_ = 0;
                 return report(make_error_code(error::ping_timeout));
             }
             if (now >= ping_due()) {
@@ -307,31 +305,14 @@ public:
     // ---- output ------------------------------------------------------------------------
 
     /// Octets to write to the transport, in order.
-    std::span<const std::uint8_t> pending_output() const noexcept {
-        return {reinterpret_cast<const std::uint8_t*>(output_.data()) + output_pos_, output_.size() - output_pos_};
-    }
-    /// The transport took n octets.
-    void consume_output(std::size_t n) noexcept {
-        output_pos_ += n < output_.size() - output_pos_ ? n : output_.size() - output_pos_;
-        if (output_pos_ == output_.size()) {
-            output_.clear();
-            output_pos_ = 0;
-        }
-    }
-    /// Moves every pending octet into `into` (replacing its contents), for a transport that
-    /// writes asynchronously from a buffer of its own; the core keeps `into`'s old capacity.
-    void take_output(std::string& into) {
-        into.clear();
-        if (output_pos_ == 0) {
-            into.swap(output_);
-        } else {
-            into.assign(output_, output_pos_);
-            output_.clear();
-        }
-        output_pos_ = 0;
-    }
+    std::span<const std::uint8_t> pending_output() const noexcept { return output_.span(); }
+    /// The transport took n octets (once all are taken the buffer's memory goes back to the
+    /// thread's pool: an idle connection holds none).
+    void consume_output(std::size_t n) noexcept { output_.consume(n); }
     /// Octets queued and not yet taken by the transport.
-    std::size_t buffered_amount() const noexcept { return output_.size() - output_pos_; }
+    std::size_t buffered_amount() const noexcept { return output_.size(); }
+    /// Octets of memory the connection holds for its output and partial input (0 when idle).
+    std::size_t buffer_capacity() const noexcept { return output_.capacity() + assembler_.capacity(); }
     /// Closed and flushed: the driver closes TCP now (the server closes first, RFC 6455 §7.1.1).
     bool should_close_transport() const noexcept { return state_ == core_state::closed && buffered_amount() == 0; }
 
@@ -342,7 +323,7 @@ public:
     /// What on_close reports (DESIGN §1.2): the first close frame received (1005 when it had
     /// no code), or 1006 when none was received.
     close_code peer_close_code() const noexcept { return peer_code_; }
-    std::string_view peer_close_reason() const noexcept { return peer_reason_; }
+    std::string_view peer_close_reason() const noexcept { return peer_reason_.text(); }
     /// A frame-level fault made the input unreadable (RFC 6455 §7.1.7): nothing more will be
     /// parsed, so once our close frame is out the driver half-closes TCP instead of waiting
     /// for a close frame that cannot be read.
@@ -357,12 +338,11 @@ private:
     core_event receive_head(std::span<std::uint8_t>& in, clock::time_point now) {
         (void)now;
         auto& head = hs_->head;
-        head.append(reinterpret_cast<const char*>(in.data()), in.size());
+        head.append(in);
         in = {};
-        const auto status = hs_->parser.parse(head);
+        const auto status = hs_->parser.parse(head.text());
         if (status == parse_status::need_more) return {};
         if (status == parse_status::failed) return refuse(hs_->parser.error());
-        head_size_ = hs_->parser.head_size();
         const auto route_of = [this](std::string_view path) -> std::optional<std::size_t> {
             if (config_->route) return config_->route(path);
             return std::size_t{0};
@@ -380,8 +360,8 @@ private:
         }
         state_ = core_state::awaiting;
         is_upgrade_ = true;
-        route_ = result.route;
-        key_ = result.key;
+        hs_->route = result.route;
+        hs_->key = result.key;
         return {core_event_kind::upgrade_request};
     }
 
@@ -394,7 +374,7 @@ private:
     void finish_http() {
         state_ = core_state::closed;
         request_released_ = true;
-        leftover_ = hs_ ? hs_->head.size() : 0;
+        if (hs_) hs_->leftover = hs_->head.size();
         free_head_if_done();
     }
 
@@ -446,7 +426,8 @@ private:
             return report(ec);
         }
         peer_code_ = info.code;
-        peer_reason_.assign(info.reason);
+        peer_reason_.clear();
+        peer_reason_ += info.reason;
         if (state_ == core_state::open) {
             // Echo the code (RFC 6455 §5.5.1); an empty close is answered with an empty one.
             std::uint8_t body[max_control_payload];
@@ -454,7 +435,7 @@ private:
             append_frame(output_, opcode::close, {body, n});
         }
         state_ = core_state::closed;
-        return {core_event_kind::close, opcode::close, {}, peer_code_, peer_reason_};
+        return {core_event_kind::close, opcode::close, {}, peer_code_, peer_reason_.text()};
     }
 
     void start_closing(close_code code, std::string_view reason, clock::time_point now) {
@@ -485,32 +466,73 @@ private:
         return base + *config_->ping_interval;
     }
 
-    bool leftover_pending() const noexcept { return hs_ && leftover_ < hs_->head.size(); }
+    bool leftover_pending() const noexcept { return hs_ && hs_->leftover < hs_->head.size(); }
     void free_head_if_done() noexcept {
-        if (request_released_ && !leftover_pending() && state_ != core_state::awaiting) {
-            hs_.reset();
-            leftover_ = 0;
-        }
+        if (request_released_ && !leftover_pending() && state_ != core_state::awaiting)
+            handshake_data::recycle(std::move(hs_));
     }
 
     // Only while handshaking (and until the request is released): an open connection holds
-    // neither the parser nor the head (DESIGN §6: small idle connections).
+    // neither the parser nor the head (DESIGN §6: small idle connections). The parser is a
+    // few KiB, so a thread keeps a few for the next handshakes (DESIGN §6: allocation-free
+    // handshakes); the head's buffer comes from the thread's byte_buffer pool.
     struct handshake_data {
         explicit handshake_data(std::size_t head_limit) : parser(head_limit) {}
         request_parser parser;
-        std::string head; // request head, then the octets pipelined behind it
+        byte_buffer head;          // request head, then the octets pipelined behind it
+        std::size_t leftover = 0;  // once open: the next unprocessed octet of head
+        std::size_t route = 0;     // the route hook's answer
+        std::string_view key{};    // Sec-WebSocket-Key, inside head
+
+        // A thread keeps up to cache_size of them, the way byte_buffer pools its blocks:
+        // trivially destructible state, emptied by a guard when the thread ends.
+        static constexpr std::size_t cache_size = 4;
+        struct cache {
+            handshake_data* slots[cache_size];
+            std::size_t count;
+            bool guarded;
+            bool dead;
+        };
+        struct cache_guard {
+            ~cache_guard() {
+                cache& c = local();
+                for (std::size_t i = 0; i < c.count; ++i) delete c.slots[i];
+                c.count = 0;
+                c.dead = true;
+            }
+        };
+        static cache& local() noexcept {
+            static constinit thread_local cache c{};
+            return c;
+        }
+        static std::unique_ptr<handshake_data> acquire(std::size_t head_limit) {
+            auto& c = local();
+            if (c.count == 0) return std::make_unique<handshake_data>(head_limit);
+            std::unique_ptr<handshake_data> hs{c.slots[--c.count]};
+            hs->parser.reset(head_limit);
+            return hs;
+        }
+        static void recycle(std::unique_ptr<handshake_data> hs) noexcept {
+            if (!hs) return;
+            auto& c = local();
+            if (c.dead || c.count == cache_size) return; // hs is deleted here
+            if (!c.guarded) {
+                static thread_local cache_guard g;
+                (void)g;
+                c.guarded = true;
+            }
+            hs->head.clear();
+            hs->leftover = hs->route = 0;
+            hs->key = {};
+            c.slots[c.count++] = hs.release();
+        }
     };
 
     const core_config* config_;
     message_assembler assembler_;
     std::unique_ptr<handshake_data> hs_;
-    std::string output_; // queued output; output_pos_ octets of it are written
-    std::size_t output_pos_ = 0;
-    std::size_t head_size_ = 0;
-    std::size_t leftover_ = 0; // next unprocessed octet of head_ once open
-    std::size_t route_ = 0;
-    std::string_view key_{};
-    std::string peer_reason_;
+    byte_buffer output_; // queued output, consumed from the front as the transport takes it
+    byte_buffer peer_reason_;
     std::error_code first_error_{};
     clock::time_point deadline_{};
     clock::time_point last_received_{};

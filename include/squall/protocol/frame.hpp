@@ -4,6 +4,7 @@
 #pragma once
 
 #include <squall/config.hpp>
+#include <squall/protocol/byte_buffer.hpp>
 
 #include <array>
 #include <bit>
@@ -137,6 +138,14 @@ inline void append_frame(std::string& out, opcode op, std::span<const std::uint8
     const auto n = encode_header(hdr, frame_header{fin, 0, op, false, payload.size(), {}});
     out.append(reinterpret_cast<const char*>(hdr), n);
     out.append(reinterpret_cast<const char*>(payload.data()), payload.size());
+}
+/// The same into a connection's output buffer: header and payload with one size check.
+inline void append_frame(byte_buffer& out, opcode op, std::span<const std::uint8_t> payload, bool fin = true) {
+    std::uint8_t hdr[max_frame_header_bytes];
+    const auto n = encode_header(hdr, frame_header{fin, 0, op, false, payload.size(), {}});
+    std::uint8_t* p = out.extend(n + payload.size());
+    std::memcpy(p, hdr, n);
+    if (!payload.empty()) std::memcpy(p + n, payload.data(), payload.size());
 }
 
 /// Appends one masked (client) frame. Servers never mask (RFC 6455 §5.1); clients, tests,

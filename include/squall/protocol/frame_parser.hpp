@@ -53,7 +53,7 @@ public:
             const auto n = static_cast<std::size_t>(remaining_ < in.size() ? remaining_ : in.size());
             auto chunk = in.first(n);
             in = in.subspan(n);
-            if (header_.masked) phase_ = apply_mask(chunk.data(), n, header_.mask, phase_);
+            if (header_.masked) phase_ = static_cast<std::uint8_t>(apply_mask(chunk.data(), n, header_.mask, phase_));
             remaining_ -= n;
             if (remaining_ == 0) state_ = state::header;
             return {event_kind::payload, chunk, remaining_ == 0};
@@ -62,7 +62,9 @@ public:
     }
 
     const frame_header& header() const noexcept { return header_; }
-    std::error_code error() const noexcept { return error_; }
+    std::error_code error() const noexcept {
+        return state_ == state::failed ? make_error_code(error_) : std::error_code{};
+    }
     /// Payload octets of the current frame not yet handed out.
     std::uint64_t remaining() const noexcept { return remaining_; }
     void set_rules(const frame_rules& r) noexcept { rules_ = r; }
@@ -105,7 +107,7 @@ private:
 
     event fail(squall::error e) noexcept {
         state_ = state::failed;
-        error_ = make_error_code(e);
+        error_ = e;
         return {event_kind::error};
     }
 
@@ -156,11 +158,11 @@ private:
     frame_rules rules_;
     frame_header header_{};
     std::uint64_t remaining_ = 0;
-    std::error_code error_{};
-    std::size_t phase_ = 0;
     std::uint8_t buf_[max_frame_header_bytes]{};
     std::uint8_t have_ = 0;
+    std::uint8_t phase_ = 0; // mask key position of the next payload octet
     state state_ = state::header;
+    squall::error error_{}; // meaningful while failed
 };
 
 } // namespace squall::inline v0::protocol

@@ -207,6 +207,12 @@ public:
     /// A handshake_error once failed, else an empty error_code.
     std::error_code error() const noexcept { return error_; }
 
+    /// Back to the initial state with another head limit (a parser reused by another server).
+    void reset(std::size_t head_limit) noexcept {
+        head_limit_ = std::min<std::size_t>(head_limit, UINT32_MAX);
+        reset();
+    }
+
     /// Back to the initial state, for the next head (keeps the head limit and any capacity).
     void reset() noexcept {
         state_ = state::method;

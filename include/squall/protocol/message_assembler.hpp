@@ -2,11 +2,13 @@
 // continuation rules, control frames between fragments, size/frame/fragment limits checked
 // from each header before its payload is buffered, streaming UTF-8 validation that fails on
 // the first bad octet. A whole single-frame message in the input is delivered in place
-// (zero copy); only fragmented or split messages are copied into the assembler's buffer.
-// Standard library only.
+// (zero copy), and so is a whole control frame; only fragmented or split messages (and split
+// control frames) are copied into the assembler's buffer, which holds no memory in between
+// (byte_buffer: DESIGN §6, small idle connections). Standard library only.
 #pragma once
 
 #include <squall/error.hpp>
+#include <squall/protocol/byte_buffer.hpp>
 #include <squall/protocol/frame.hpp>
 #include <squall/protocol/frame_parser.hpp>
 #include <squall/protocol/utf8.hpp>
@@ -17,7 +19,6 @@
 #include <span>
 #include <string_view>
 #include <system_error>
-#include <vector>
 
 namespace squall::inline v0::protocol {
 
@@ -58,11 +59,13 @@ public:
             out.error = error_;
             return out;
         }
-        if (release_buffer_) {
+        if (release_buffer_) { // the message handed out last time lived in buffer_
             release_buffer_ = false;
             buffer_.clear();
-            // A one-off large message should not pin its memory to an idle connection.
-            if (buffer_.capacity() > retained_capacity) std::vector<std::uint8_t>{}.swap(buffer_);
+        }
+        if (control_buffered_) { // so did a split control frame, behind a partial message
+            control_buffered_ = false;
+            buffer_.truncate(buffer_.size() - control_size_);
         }
         for (;;) {
             const auto ev = parser_.next(in);
@@ -95,8 +98,8 @@ public:
     }
     /// Octets held for an unfinished message (per-connection memory).
     std::size_t buffered() const noexcept { return buffer_.size(); }
-
-    static constexpr std::size_t retained_capacity = 64 * 1024;
+    /// Octets of memory held (0 between messages: the buffer goes back to the thread's pool).
+    std::size_t capacity() const noexcept { return buffer_.capacity(); }
 
 private:
     void fail(std::error_code ec, event& out) noexcept {
@@ -104,6 +107,7 @@ private:
         in_message_ = false;
         error_ = ec;
         buffer_.clear();
+        control_buffered_ = false;
         out.kind = event_kind::error;
         out.error = ec;
     }
@@ -136,14 +140,21 @@ private:
     bool on_payload(std::span<std::uint8_t> chunk, bool last, event& out) {
         const auto& h = parser_.header();
         if (is_control(h.op)) {
-            if (!chunk.empty()) std::memcpy(control_ + control_size_, chunk.data(), chunk.size());
-            control_size_ += chunk.size();
-            if (!last) return false;
+            // Whole in the input: handed out in place. Split: gathered behind whatever partial
+            // message buffer_ holds, and cut off again by the next call.
+            if (control_size_ == 0 && last) {
+                out.payload = chunk;
+            } else {
+                buffer_.append(chunk);
+                control_size_ += static_cast<std::uint8_t>(chunk.size());
+                if (!last) return false;
+                control_buffered_ = true;
+                out.payload = {buffer_.data() + buffer_.size() - control_size_, control_size_};
+            }
             out.kind = h.op == opcode::ping ? event_kind::ping
                      : h.op == opcode::pong ? event_kind::pong
                                             : event_kind::close;
             out.op = h.op;
-            out.payload = {control_, control_size_};
             return true;
         }
         if (draining_) return false;
@@ -152,7 +163,7 @@ private:
             return true;
         }
         const bool in_place = whole_frame_ && last && buffer_.empty() && chunk.size() == h.payload_length;
-        if (!in_place) buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
+        if (!in_place) buffer_.append(chunk);
         if (!last || !h.fin) return false;
         if (message_op_ == opcode::text && !utf8_.complete()) {
             fail(make_error_code(error::invalid_utf8), out);
@@ -164,7 +175,7 @@ private:
         if (in_place) {
             out.payload = chunk;
         } else {
-            out.payload = {buffer_.data(), buffer_.size()};
+            out.payload = buffer_.span();
             release_buffer_ = true;
         }
         return true;
@@ -172,7 +183,7 @@ private:
 
     message_limits limits_;
     frame_parser parser_;
-    std::vector<std::uint8_t> buffer_;
+    byte_buffer buffer_;
     utf8_validator utf8_;
     std::uint64_t message_size_ = 0;
     std::uint32_t fragments_ = 0;
@@ -183,8 +194,8 @@ private:
     bool release_buffer_ = false;
     bool draining_ = false; // a message-level error was reported: data frames are skipped
     bool broken_ = false;   // a frame-level error was reported: nothing more is parsed
-    std::size_t control_size_ = 0;
-    std::uint8_t control_[max_control_payload]{};
+    bool control_buffered_ = false; // the last control frame handed out lives in buffer_
+    std::uint8_t control_size_ = 0; // octets of the current control frame in buffer_ (<= 125)
 };
 
 } // namespace squall::inline v0::protocol

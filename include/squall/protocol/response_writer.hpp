@@ -71,17 +71,17 @@ constexpr bool names_any(std::string_view name, const std::array<std::string_vie
     return false;
 }
 
-inline void append_header(std::string& out, std::string_view name, std::string_view value) {
+template <class Out> void append_header(Out& out, std::string_view name, std::string_view value) {
     out += name;
     out += ": ";
     out += value;
     out += "\r\n";
 }
 
-inline void append_number(std::string& out, std::size_t n) {
+template <class Out> void append_number(Out& out, std::size_t n) {
     std::array<char, 24> buf{};
     const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), n);
-    out.append(buf.data(), r.ptr);
+    out += std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
 }
 
 // Headers squall writes itself in a 101: an application may not add a second one. We negotiate
@@ -104,8 +104,10 @@ namespace squall::inline v0::protocol {
 /// Fails with bad_admission_result, appending nothing, when the subprotocol was not offered, or
 /// an extra header has a non-token name, a value with a control byte (CR, LF, NUL, ...), or a
 /// name squall writes itself (Upgrade, Connection, Sec-WebSocket-Accept, -Protocol, -Extensions).
-inline std::error_code write_accept(const request_view& req, std::string_view client_key,
-                                    const accept_options& opts, std::string& out) {
+/// `Out` is std::string or byte_buffer (anything with += for string_view and char).
+template <class Out>
+std::error_code write_accept(const request_view& req, std::string_view client_key, const accept_options& opts,
+                             Out& out) {
     if (!opts.subprotocol.empty() && (!detail::is_token(opts.subprotocol) || !req.offers(opts.subprotocol)))
         return make_error_code(handshake_error::bad_admission_result);
     for (const header_field& f : opts.headers)
@@ -128,8 +130,8 @@ inline std::error_code write_accept(const request_view& req, std::string_view cl
 /// Fails with bad_admission_result, appending nothing, when a header has a non-token name, a
 /// value with a control byte, or is one squall writes (Content-Length, Connection,
 /// Transfer-Encoding), or when a 204 or 304 is given a body (RFC 9110 §15.3.5, §15.4.5).
-inline std::error_code write_response(int status, std::span<const header_field> headers, std::string_view body,
-                                      std::string& out) {
+template <class Out>
+std::error_code write_response(int status, std::span<const header_field> headers, std::string_view body, Out& out) {
     if (status < 200 || status > 599) status = 500;
     const bool no_content = status == 204 || status == 304;
     if (no_content && !body.empty()) return make_error_code(handshake_error::bad_admission_result);
@@ -159,7 +161,7 @@ inline std::error_code write_response(int status, std::span<const header_field> 
 /// Appends the rejection for a failed handshake step: status http_status_for(err) (500 when
 /// `err` is not a handshake_error), a plain-text body of the error's message and a newline, and
 /// for 426 the `Sec-WebSocket-Version: 13` header RFC 6455 §4.4 asks for.
-inline void write_rejection(std::error_code err, std::string& out) {
+template <class Out> void write_rejection(std::error_code err, Out& out) {
     const bool handshake = err.category() == handshake_category();
     const int status = handshake ? http_status_for(static_cast<handshake_error>(err.value())) : 500;
     const std::string body = err.message() + "\n";
