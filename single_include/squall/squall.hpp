@@ -1380,6 +1380,7 @@ public:
         if (control_buffered_) { // so did a split control frame, behind a partial message
             control_buffered_ = false;
             buffer_.truncate(buffer_.size() - control_size_);
+            control_size_ = 0;
         }
         for (;;) {
             const auto ev = parser_.next(in);
@@ -1411,7 +1412,7 @@ public:
         parser_.set_rules(frame_rules{l.max_frame_bytes, true, 0});
     }
     /// Octets held for an unfinished message (per-connection memory).
-    std::size_t buffered() const noexcept { return buffer_.size(); }
+    std::size_t buffered() const noexcept { return buffer_.size() - control_size_; }
     /// Octets of memory held (0 between messages: the buffer goes back to the thread's pool).
     std::size_t capacity() const noexcept { return buffer_.capacity(); }
 
