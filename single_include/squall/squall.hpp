@@ -728,9 +728,11 @@ namespace squall::inline v0::protocol {
 
 class byte_buffer {
 public:
-    /// Blocks larger than this are freed when released instead of pooled: a one-off large
-    /// message does not pin its memory to the thread.
-    static constexpr std::size_t pooled_capacity_limit = 256 * 1024;
+    /// Blocks larger than this are freed when released instead of pooled, and a thread pools
+    /// at most pool_bytes_limit octets in all: a one-off large message does not pin much
+    /// memory to the thread, while a steady stream of 1 MiB messages reuses its blocks.
+    static constexpr std::size_t pooled_capacity_limit = 4u << 20;
+    static constexpr std::size_t pool_bytes_limit = 8u << 20;
     /// Blocks a thread keeps for reuse.
     static constexpr std::size_t pool_size = 8;
 
@@ -841,13 +843,16 @@ private:
             if (best == count_) return nullptr;
             block* b = free_[best];
             free_[best] = free_[--count_];
+            bytes_ -= b->capacity;
             b->size = b->head = 0;
             return b;
         }
         void give(block* b) noexcept {
-            if (!dead_ && b->capacity <= pooled_capacity_limit && count_ < pool_size) {
+            if (!dead_ && b->capacity <= pooled_capacity_limit && count_ < pool_size &&
+                bytes_ + b->capacity <= pool_bytes_limit) {
                 if (!guarded_) arm_guard();
                 free_[count_++] = b;
+                bytes_ += b->capacity;
             } else {
                 std::free(b);
             }
@@ -859,6 +864,7 @@ private:
                 pool& p = local();
                 for (std::size_t i = 0; i < p.count_; ++i) std::free(p.free_[i]);
                 p.count_ = 0;
+                p.bytes_ = 0;
                 p.dead_ = true;
             }
         };
@@ -870,6 +876,7 @@ private:
 
         block* free_[pool_size];
         std::size_t count_;
+        std::size_t bytes_; // capacity pooled in all
         bool guarded_;
         bool dead_;
     };
@@ -1478,7 +1485,13 @@ private:
             return true;
         }
         const bool in_place = whole_frame_ && last && buffer_.empty() && chunk.size() == h.payload_length;
-        if (!in_place) buffer_.append(chunk);
+        if (!in_place) {
+            // A frame's first chunk: room for all of it at once (up to 1 MiB up front, so a
+            // header announcing a huge frame cannot make us reserve memory it never fills).
+            if (chunk.size() + parser_.remaining() == h.payload_length)
+                buffer_.reserve_more(static_cast<std::size_t>(h.payload_length < (1u << 20) ? h.payload_length : (1u << 20)));
+            buffer_.append(chunk);
+        }
         if (!last || !h.fin) return false;
         if (message_op_ == opcode::text && !utf8_.complete()) {
             fail(make_error_code(error::invalid_utf8), out);

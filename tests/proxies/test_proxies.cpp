@@ -93,6 +93,17 @@ TEST_CASE("proxy: no heap allocation per echoed 4 KiB message, 4 in flight", "[p
     CHECK(counted.allocations == 0);
 }
 
+TEST_CASE("proxy: no heap allocation per echoed 1 MiB message", "[proxy][alloc]") {
+    proxy_server s;
+    auto c = open_client(s.server);
+    echo_batches(c, 4, 1, 1u << 20, opcode::binary); // the thread's pool gets its large blocks
+    squall_proxy::arm();
+    echo_batches(c, 16, 1, 1u << 20, opcode::binary);
+    const auto counted = squall_proxy::disarm();
+    INFO("16 echoed 1 MiB messages");
+    CHECK(counted.allocations == 0);
+}
+
 TEST_CASE("proxy: one socket write per batch of 16 pipelined messages", "[proxy][syscalls]") {
     proxy_server s;
     auto c = open_client(s.server);

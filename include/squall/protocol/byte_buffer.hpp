@@ -19,9 +19,11 @@ namespace squall::inline v0::protocol {
 
 class byte_buffer {
 public:
-    /// Blocks larger than this are freed when released instead of pooled: a one-off large
-    /// message does not pin its memory to the thread.
-    static constexpr std::size_t pooled_capacity_limit = 256 * 1024;
+    /// Blocks larger than this are freed when released instead of pooled, and a thread pools
+    /// at most pool_bytes_limit octets in all: a one-off large message does not pin much
+    /// memory to the thread, while a steady stream of 1 MiB messages reuses its blocks.
+    static constexpr std::size_t pooled_capacity_limit = 4u << 20;
+    static constexpr std::size_t pool_bytes_limit = 8u << 20;
     /// Blocks a thread keeps for reuse.
     static constexpr std::size_t pool_size = 8;
 
@@ -132,13 +134,16 @@ private:
             if (best == count_) return nullptr;
             block* b = free_[best];
             free_[best] = free_[--count_];
+            bytes_ -= b->capacity;
             b->size = b->head = 0;
             return b;
         }
         void give(block* b) noexcept {
-            if (!dead_ && b->capacity <= pooled_capacity_limit && count_ < pool_size) {
+            if (!dead_ && b->capacity <= pooled_capacity_limit && count_ < pool_size &&
+                bytes_ + b->capacity <= pool_bytes_limit) {
                 if (!guarded_) arm_guard();
                 free_[count_++] = b;
+                bytes_ += b->capacity;
             } else {
                 std::free(b);
             }
@@ -150,6 +155,7 @@ private:
                 pool& p = local();
                 for (std::size_t i = 0; i < p.count_; ++i) std::free(p.free_[i]);
                 p.count_ = 0;
+                p.bytes_ = 0;
                 p.dead_ = true;
             }
         };
@@ -161,6 +167,7 @@ private:
 
         block* free_[pool_size];
         std::size_t count_;
+        std::size_t bytes_; // capacity pooled in all
         bool guarded_;
         bool dead_;
     };

@@ -164,7 +164,13 @@ private:
             return true;
         }
         const bool in_place = whole_frame_ && last && buffer_.empty() && chunk.size() == h.payload_length;
-        if (!in_place) buffer_.append(chunk);
+        if (!in_place) {
+            // A frame's first chunk: room for all of it at once (up to 1 MiB up front, so a
+            // header announcing a huge frame cannot make us reserve memory it never fills).
+            if (chunk.size() + parser_.remaining() == h.payload_length)
+                buffer_.reserve_more(static_cast<std::size_t>(h.payload_length < (1u << 20) ? h.payload_length : (1u << 20)));
+            buffer_.append(chunk);
+        }
         if (!last || !h.fin) return false;
         if (message_op_ == opcode::text && !utf8_.complete()) {
             fail(make_error_code(error::invalid_utf8), out);
