@@ -7,6 +7,7 @@
 #include <squall/endpoint.hpp>
 #include <squall/engine.hpp>
 #include <squall/net/io.hpp>
+#include <squall/net/transport.hpp>
 #include <squall/net/timer_wheel.hpp>
 
 #include <cstdint>
@@ -25,9 +26,18 @@ namespace net {
 /// receive buffer (DESIGN §6: one per thread, not per connection), its timer wheel and the
 /// connections it serves.
 template <class Conn> struct thread_context {
-    explicit thread_context(asio::io_context& ctx) : ioc(ctx), wheel(ctx), receive_buffer(64 * 1024) {}
+    explicit thread_context(asio::io_context& ctx)
+        : ioc(ctx), wheel(ctx),
+#if SQUALL_NET_EPOLL
+          poll(ctx),
+#endif
+          receive_buffer(64 * 1024) {
+    }
     asio::io_context& ioc;
     timer_wheel wheel;
+#if SQUALL_NET_EPOLL
+    poller poll; // the connections' sockets
+#endif
     std::vector<std::uint8_t> receive_buffer;
     // Owned here until the transport closes. A vector with each connection's index kept in the
     // connection: O(1) add and remove, and no allocation per connection (DESIGN §6).
@@ -126,6 +136,9 @@ private:
 template <class Server>
 class basic_connection final : public detail::engine<basic_connection<Server>, Server>,
                                public std::enable_shared_from_this<basic_connection<Server>>,
+#if SQUALL_NET_EPOLL
+                               private net::poller::entry,
+#endif
                                private net::timer_wheel::hook {
     using engine_type = detail::engine<basic_connection<Server>, Server>;
     friend engine_type;
@@ -137,9 +150,20 @@ public:
     using handle_type = basic_connection_handle<basic_connection>;
     using clock = protocol::clock;
 
-    basic_connection(Server& server, context_type& ctx, asio::ip::tcp::socket socket)
-        : engine_type(server, clock::now()), ctx_(&ctx), socket_(std::move(socket)) {
+#if SQUALL_NET_EPOLL
+    using native_socket = int; // accepted, non-blocking
+#else
+    using native_socket = asio::ip::tcp::socket;
+#endif
+
+    basic_connection(Server& server, context_type& ctx, native_socket socket)
+        : engine_type(server, clock::now()), ctx_(&ctx), stream_(std::move(socket)) {
         timer_hook().fire = [](net::timer_wheel::hook& h) { static_cast<basic_connection&>(h).on_timer(); };
+#if SQUALL_NET_EPOLL
+        poll_entry().on_event = [](net::poller::entry& e, std::uint32_t events) {
+            static_cast<basic_connection&>(e).on_poll_event(events);
+        };
+#endif
     }
     // After close_transport() the connection no longer touches its thread context: a last
     // reference may be dropped after the server is gone (by an io_context being destroyed).
@@ -149,18 +173,20 @@ public:
 
     /// Starts reading (the driver calls it once, on the connection's thread).
     void start() {
-        std::error_code ec;
-        socket_.non_blocking(true, ec);
-        socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-        auto ep = socket_.remote_endpoint(ec);
-        if (!ec) remote_ = endpoint{ep.address().to_string(), ep.port()};
+        stream_.prepare();
+        remote_ = stream_.peer();
+        this->core().set_remote(remote_.to_endpoint()); // for admission, with the request head
         schedule_timer();
+#if SQUALL_NET_EPOLL
+        // Edge-triggered from here on; a head that arrived already is reported at once.
+        if (auto ec = ctx_->poll.add(stream_.native_handle(), poll_entry())) return transport_failed(ec);
+#endif
         wait_readable();
     }
 
     executor_type get_executor() const noexcept { return ctx_->ioc.get_executor(); }
-    /// The peer's address, kept after the request head is released.
-    const endpoint& remote_endpoint() const noexcept { return remote_; }
+    /// The peer's address (kept for the connection's life, after the request head is gone).
+    endpoint remote_endpoint() const { return remote_.to_endpoint(); }
     /// A weak handle for other threads and for later.
     handle_type handle() { return handle_type{this->weak_from_this(), get_executor()}; }
 
@@ -207,17 +233,44 @@ public:
     void server_abort() { this->abort(); }
 
 private:
-    // The connection is its own timer-wheel entry (no timer object, no back pointer).
+    // The connection is its own timer-wheel entry (no timer object, no back pointer), and its
+    // own poller entry.
     net::timer_wheel::hook& timer_hook() noexcept { return *this; }
+#if SQUALL_NET_EPOLL
+    net::poller::entry& poll_entry() noexcept { return *this; }
+
+    void on_poll_event(std::uint32_t events) {
+        if (transport_closed_) return; // closed earlier in this batch
+        if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            read_ready_ = true;
+            if (reading_) on_readable({});
+        }
+        if (transport_closed_) return;
+        if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && write_waiting_) {
+            write_waiting_ = false;
+            flush();
+            schedule_timer();
+        }
+    }
+#endif
     struct waiter {
         std::uint64_t until; // complete once this many octets were written in total
         std::unique_ptr<detail::completion_base> done;
     };
 
+    // Interest in input. With the poller nothing is armed: the next edge calls on_readable,
+    // and input left unread (a long burst, or a pause) is picked up by a posted read.
     void wait_readable() {
         reading_ = true;
-        socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                           [self = this->shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+#if SQUALL_NET_EPOLL
+        if (read_ready_)
+            asio::post(get_executor(), [self = this->shared_from_this()] {
+                if (self->reading_ && !self->transport_closed_) self->on_readable({});
+            });
+#else
+        stream_.socket().async_wait(asio::ip::tcp::socket::wait_read,
+                                    [self = this->shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+#endif
     }
 
     void on_readable(std::error_code ec) {
@@ -227,14 +280,20 @@ private:
         auto& buf = ctx_->receive_buffer;
         // A few reads per wake-up: drain a burst, but let other connections of the thread run.
         for (int i = 0; i < 4 && !this->paused() && !transport_closed_; ++i) {
-            const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
-            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            const std::size_t n = stream_.read(std::span<std::uint8_t>{buf.data(), buf.size()}, ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                read_ready_ = false;
+                break;
+            }
             if (ec) {
                 this->receive_eof(ec == asio::error::eof ? make_error_code(error::eof) : ec);
                 break;
             }
             this->receive(std::span<std::uint8_t>{buf.data(), n}, clock::now());
-            if (n < buf.size()) break; // the socket is drained
+            if (n < buf.size()) { // the socket is drained: the next octets bring a new edge
+                read_ready_ = false;
+                break;
+            }
         }
         flush();
         if (transport_closed_) return;
@@ -252,7 +311,7 @@ private:
             const auto out = this->core().pending_output();
             if (out.empty()) break;
             std::error_code ec;
-            const std::size_t n = socket_.write_some(asio::buffer(out.data(), out.size()), ec);
+            const std::size_t n = stream_.write(out, ec);
             if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
             if (ec) return transport_failed(ec);
             this->core().consume_output(n);
@@ -268,20 +327,23 @@ private:
         // so no unread data turns our close into a reset.
         if (!write_shut_ && this->core().state() == protocol::core_state::closing && this->core().input_failed()) {
             write_shut_ = true;
-            std::error_code ignored;
-            socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+            stream_.shutdown_send();
         }
     }
 
+    // The socket took less than offered: go on at the next output edge.
     void wait_writable() {
         write_waiting_ = true;
-        socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = this->shared_from_this()](std::error_code ec) {
-            self->write_waiting_ = false;
-            if (self->transport_closed_) return;
-            if (ec) return self->transport_failed(ec);
-            self->flush();
-            self->schedule_timer();
-        });
+#if !SQUALL_NET_EPOLL
+        stream_.socket().async_wait(asio::ip::tcp::socket::wait_write,
+                                    [self = this->shared_from_this()](std::error_code ec) {
+                                        self->write_waiting_ = false;
+                                        if (self->transport_closed_) return;
+                                        if (ec) return self->transport_failed(ec);
+                                        self->flush();
+                                        self->schedule_timer();
+                                    });
+#endif
     }
 
     void complete_waiters() {
@@ -318,32 +380,36 @@ private:
         if (transport_closed_) return;
         transport_closed_ = true;
         ctx_->wheel.cancel(timer_hook());
-        std::error_code ignored;
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        socket_.close(ignored);
+        stream_.close();
         if (sends_) {
             auto dropped = std::move(sends_->waiters);
             sends_->waiters.clear();
             for (auto& w : dropped) w.done->complete(make_error_code(error::closed));
         }
         auto self = this->shared_from_this(); // keep alive through on_close and unregistering
+#if SQUALL_NET_EPOLL
+        ctx_->poll.release_later(self); // and through the rest of the poller's batch
+#endif
         this->finish();
         this->server().connection_closed(*ctx_, self);
     }
 
-    context_type* ctx_;
-    asio::ip::tcp::socket socket_;
-    endpoint remote_;
     // async_send's bookkeeping, made on its first use: connections that only send() pay nothing.
     struct send_tracking {
         std::vector<waiter> waiters; // oldest first
         std::uint64_t written = 0;   // octets handed to the kernel since waiters was last empty
     };
+
+    // Ordered for packing (DESIGN §6: a compact connection object).
+    context_type* ctx_;
     std::unique_ptr<send_tracking> sends_;
-    bool write_waiting_ = false; // waiting for the socket to take more output
-    bool reading_ = false;
+    net::stream stream_;
     std::uint32_t registry_index_ = 0; // position in the thread's connection list
-    bool write_shut_ = false; // FIN sent after a frame-level fault
+    net::peer_address remote_;
+    bool write_waiting_ = false;    // waiting for the socket to take more output
+    bool reading_ = false;
+    bool write_shut_ = false;       // FIN sent after a frame-level fault
+    bool read_ready_ = false;       // input may be waiting unread (poller: no edge will announce it)
     bool transport_closed_ = false;
 };
 

@@ -128,7 +128,7 @@ public:
     std::exception_ptr last_exception() const noexcept { return last_exception_; }
     /// The request head, with the peer's endpoint: during admission and on_open only
     /// (DESIGN §4); empty afterwards.
-    request_view request() const noexcept { return core_.request().with_remote(derived().remote_endpoint()); }
+    request_view request() const noexcept { return core_.request(); }
     Server& server() const noexcept { return *server_; }
     /// The route the connection was upgraded on.
     std::size_t route() const noexcept { return core_.route(); }

@@ -121,6 +121,7 @@ public:
                 acceptor.set_option(asio::ip::v6_only(false));
             acceptor.bind(ep);
             acceptor.listen(asio::socket_base::max_listen_connections);
+            acceptor.non_blocking(true); // accept_next never waits inside accept
             bound = acceptor.local_endpoint().port();
         }
         port_ = bound;
@@ -247,8 +248,14 @@ private:
     };
     struct origin_check {
         const basic_websocket_server* server;
-        bool operator()(std::string_view origin, const request_view& req) const {
-            return server->policies_.origin().allow_origin(origin, req);
+        // Fails closed: an origin policy that throws refuses the request (403), and the
+        // exception does not leave through io_context::run().
+        bool operator()(std::string_view origin, const request_view& req) const noexcept {
+            try {
+                return server->policies_.origin().allow_origin(origin, req);
+            } catch (...) {
+                return false;
+            }
         }
     };
 
@@ -285,27 +292,59 @@ private:
         if (c.backoff) c.backoff->cancel();
     }
 
+    // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off instead of spinning (DESIGN §1).
+    void accept_backoff(context& c) {
+        c.backoff.emplace(c.ioc);
+        c.backoff->expires_after(std::chrono::milliseconds(50));
+        c.backoff->async_wait([this, &c](std::error_code e) {
+            if (!e) accept_next(c);
+        });
+    }
+
+    void start_connection(context& c, typename connection_type::native_socket socket) {
+        count_.fetch_add(1, std::memory_order_relaxed);
+        auto conn = std::make_shared<connection_type>(*this, c, std::move(socket));
+        c.add(conn);
+        conn->start();
+    }
+
+#if SQUALL_NET_EPOLL
+    // Readiness, then accept4 until the backlog is empty (a few at most per turn): sockets
+    // come out non-blocking and go straight into the thread's poller, never into Asio's
+    // reactor (net/transport.hpp).
+    void accept_next(context& c) {
+        if (!c.acceptor || !c.acceptor->is_open()) return;
+        c.acceptor->async_wait(asio::ip::tcp::acceptor::wait_read, [this, &c](std::error_code ec) {
+            if (ec == asio::error::operation_aborted || !c.acceptor->is_open()) return;
+            if (ec) return accept_backoff(c);
+            for (int i = 0; i < 64; ++i) {
+                if (shutting_down_) return;
+                const int fd = ::accept4(c.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd >= 0) {
+                    start_connection(c, fd);
+                    continue;
+                }
+                const int e = errno;
+                if (e == EAGAIN || e == EWOULDBLOCK) break;
+                if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) return accept_backoff(c);
+                // ECONNABORTED, EINTR, EPROTO and the network errors accept(2) passes on:
+                // that one connection is gone; the next may be fine.
+            }
+            accept_next(c);
+        });
+    }
+#else
     void accept_next(context& c) {
         if (!c.acceptor || !c.acceptor->is_open()) return;
         c.acceptor->async_accept(c.ioc, [this, &c](std::error_code ec, asio::ip::tcp::socket socket) {
             if (ec == asio::error::operation_aborted || !c.acceptor->is_open()) return;
-            if (ec) {
-                // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off instead of spinning (DESIGN §1).
-                c.backoff.emplace(c.ioc);
-                c.backoff->expires_after(std::chrono::milliseconds(50));
-                c.backoff->async_wait([this, &c](std::error_code e) {
-                    if (!e) accept_next(c);
-                });
-                return;
-            }
+            if (ec) return accept_backoff(c);
             if (shutting_down_) return;
-            count_.fetch_add(1, std::memory_order_relaxed);
-            auto conn = std::make_shared<connection_type>(*this, c, std::move(socket));
-            c.add(conn);
-            conn->start();
+            start_connection(c, std::move(socket));
             accept_next(c);
         });
     }
+#endif
 
     void check_drained() {
         if (!shutting_down_ || connection_count() != 0) return;

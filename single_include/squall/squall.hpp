@@ -1334,6 +1334,7 @@ private:
 // (byte_buffer: DESIGN §6, small idle connections). Standard library only.
 
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -1377,7 +1378,7 @@ public:
         event out;
         if (broken_) {
             out.kind = event_kind::error;
-            out.error = error_;
+            out.error = make_error_code(error_);
             return out;
         }
         if (release_buffer_) { // the message handed out last time lived in buffer_
@@ -1427,7 +1428,10 @@ private:
     void fail(std::error_code ec, event& out) noexcept {
         draining_ = true;
         in_message_ = false;
-        error_ = ec;
+        // Every fault here is one of squall's (the parser's or the assembler's own), so its
+        // enumerator is all that needs keeping.
+        assert(ec.category() == error_category());
+        error_ = static_cast<error>(ec.value());
         buffer_.clear();
         control_buffered_ = false;
         out.kind = event_kind::error;
@@ -1515,7 +1519,7 @@ private:
     utf8_validator utf8_;
     std::uint64_t message_size_ = 0;
     std::uint32_t fragments_ = 0;
-    std::error_code error_{};
+    error error_{}; // the fault reported, once draining_ or broken_
     opcode message_op_ = opcode::binary;
     bool in_message_ = false;
     bool whole_frame_ = false;
@@ -2594,7 +2598,7 @@ public:
         }
         if (!in.empty() || leftover_pending()) {
             last_received_ = now;
-            ping_outstanding_since_.reset();
+            ping_outstanding_since_ = no_ping_outstanding;
         }
         core_event out; // one result object on every path (NRVO; see message_assembler::next)
         for (;;) {
@@ -2637,7 +2641,16 @@ public:
 
     /// The request being decided (valid from upgrade_request/http_request until
     /// release_request(); headers are not kept once the connection is open and released).
-    request_view request() const noexcept { return hs_ ? hs_->parser.request() : request_view{}; }
+    request_view request() const noexcept {
+        if (!hs_) return {};
+        return hs_->has_remote ? hs_->parser.request().with_remote(hs_->remote) : hs_->parser.request();
+    }
+    /// The peer's address, which request() then carries (kept with the head, not after it).
+    void set_remote(const endpoint& ep) {
+        if (!hs_) return;
+        hs_->remote = ep;
+        hs_->has_remote = true;
+    }
     /// The route id the route hook gave (upgrade_request only).
     std::size_t route() const noexcept { return hs_ ? hs_->route : 0; }
     /// Drops the stored request head (the driver calls it after on_open).
@@ -2740,8 +2753,8 @@ public:
         case core_state::open: {
             if (!config_->ping_interval) return std::nullopt;
             auto next = ping_due();
-            if (ping_outstanding_since_ && *ping_outstanding_since_ + config_->pong_timeout < next)
-                next = *ping_outstanding_since_ + config_->pong_timeout;
+            if (ping_outstanding() && ping_outstanding_since_ + config_->pong_timeout < next)
+                next = ping_outstanding_since_ + config_->pong_timeout;
             return next;
         }
         case core_state::awaiting:
@@ -2770,7 +2783,7 @@ public:
             return {};
         case core_state::open:
             if (!config_->ping_interval) return {};
-            if (ping_outstanding_since_ && now >= *ping_outstanding_since_ + config_->pong_timeout) {
+            if (ping_outstanding() && now >= ping_outstanding_since_ + config_->pong_timeout) {
                 state_ = core_state::closed;
                 output_.clear();
                 return report(make_error_code(error::ping_timeout));
@@ -2778,7 +2791,7 @@ public:
             if (now >= ping_due()) {
                 append_frame(output_, opcode::ping, {});
                 last_ping_ = now;
-                if (!ping_outstanding_since_) ping_outstanding_since_ = now;
+                if (!ping_outstanding()) ping_outstanding_since_ = now;
             }
             return {};
         case core_state::awaiting:
@@ -2951,6 +2964,9 @@ private:
         return base + *config_->ping_interval;
     }
 
+    static constexpr clock::time_point no_ping_outstanding = clock::time_point::min();
+    bool ping_outstanding() const noexcept { return ping_outstanding_since_ != no_ping_outstanding; }
+
     bool leftover_pending() const noexcept { return hs_ && hs_->leftover < hs_->head.size(); }
     void free_head_if_done() noexcept {
         if (request_released_ && !leftover_pending() && state_ != core_state::awaiting)
@@ -2968,6 +2984,8 @@ private:
         std::size_t leftover = 0;  // once open: the next unprocessed octet of head
         std::size_t route = 0;     // the route hook's answer
         std::string_view key{};    // Sec-WebSocket-Key, inside head
+        endpoint remote{};         // the peer, for request_view::remote_endpoint()
+        bool has_remote = false;
 
         // A thread keeps up to cache_size of them, the way byte_buffer pools its blocks:
         // trivially destructible state, emptied by a guard when the thread ends.
@@ -3009,6 +3027,7 @@ private:
             hs->head.clear();
             hs->leftover = hs->route = 0;
             hs->key = {};
+            hs->has_remote = false;
             c.slots[c.count++] = hs.release();
         }
     };
@@ -3022,7 +3041,7 @@ private:
     clock::time_point deadline_{};
     clock::time_point last_received_{};
     clock::time_point last_ping_{};
-    std::optional<clock::time_point> ping_outstanding_since_{};
+    clock::time_point ping_outstanding_since_ = no_ping_outstanding; // or when the oldest unanswered ping went out
     close_code peer_code_ = close_code::abnormal;
     core_state state_ = core_state::handshake;
     bool is_upgrade_ = false;
@@ -4636,7 +4655,7 @@ public:
     std::exception_ptr last_exception() const noexcept { return last_exception_; }
     /// The request head, with the peer's endpoint: during admission and on_open only
     /// (DESIGN §4); empty afterwards.
-    request_view request() const noexcept { return core_.request().with_remote(derived().remote_endpoint()); }
+    request_view request() const noexcept { return core_.request(); }
     Server& server() const noexcept { return *server_; }
     /// The route the connection was upgraded on.
     std::size_t route() const noexcept { return core_.route(); }
@@ -4916,6 +4935,280 @@ private:
 // (net/session in DESIGN §2): readiness-based reads into the thread's receive buffer, one
 // write per read batch, the thread's timer wheel for deadlines.
 
+// ---- begin squall/net/transport.hpp ----
+// squall/net/transport.hpp: connection sockets and their readiness source (DESIGN §6).
+//
+// On Linux each server thread keeps one epoll set of its own for its connections' sockets,
+// registered once (edge-triggered, in and out) when a connection starts, and the set's
+// descriptor is the one thing Asio's reactor waits on for them. A read batch then costs the
+// recv and the send and nothing else: Asio 1.22's socket async_wait re-arms its descriptor
+// with epoll_ctl on every wait (one more syscall per batch), and keeps per-socket reactor
+// state and a pending operation for every idle connection. Asio still runs the loop, the
+// listening sockets, the timers and every cross-thread post.
+//
+// Elsewhere (or with SQUALL_NO_EPOLL defined) connections use Asio sockets and async_wait.
+
+
+#include <cstdint>
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#if defined(__linux__) && !defined(SQUALL_NO_EPOLL)
+#define SQUALL_NET_EPOLL 1
+#include <asio/posix/stream_descriptor.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#else
+#define SQUALL_NET_EPOLL 0
+#endif
+
+namespace squall::inline v0::net {
+
+/// A peer's address in 20 octets (what a connection keeps for its life; an endpoint, with its
+/// string, takes 40).
+struct peer_address {
+    std::array<std::uint8_t, 16> bytes{}; // IPv4 in the first 4
+    std::uint16_t port = 0;
+    std::uint8_t family = 0; // 0: unknown, 4 or 6
+
+    static peer_address from(const asio::ip::tcp::endpoint& ep) {
+        peer_address p;
+        p.port = ep.port();
+        if (ep.address().is_v4()) {
+            const auto b = ep.address().to_v4().to_bytes();
+            std::copy(b.begin(), b.end(), p.bytes.begin());
+            p.family = 4;
+        } else {
+            p.bytes = ep.address().to_v6().to_bytes();
+            p.family = 6;
+        }
+        return p;
+    }
+    endpoint to_endpoint() const {
+        if (family == 4) {
+            asio::ip::address_v4::bytes_type b{};
+            std::copy(bytes.begin(), bytes.begin() + 4, b.begin());
+            return endpoint{asio::ip::address_v4(b).to_string(), port};
+        }
+        if (family == 6) return endpoint{asio::ip::address_v6(bytes).to_string(), port};
+        return {};
+    }
+};
+
+#if SQUALL_NET_EPOLL
+
+class poller {
+public:
+    /// What a registered socket's owner embeds: `on_event` gets the epoll event bits.
+    struct entry {
+        void (*on_event)(entry&, std::uint32_t events) = nullptr;
+    };
+
+    explicit poller(asio::io_context& ioc) : desc_(ioc) {
+        const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+        if (fd < 0) throw std::system_error(errno, std::system_category(), "squall: epoll_create1");
+        desc_.assign(fd); // the descriptor owns (and closes) the epoll set
+        arm();
+    }
+    poller(const poller&) = delete;
+    poller& operator=(const poller&) = delete;
+
+    /// Watches `fd` (non-blocking, connected) for input, output, hang-up and errors, edge-
+    /// triggered: the owner reads and writes until EAGAIN, then waits for the next event.
+    std::error_code add(int fd, entry& e) noexcept {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.ptr = &e;
+        if (::epoll_ctl(desc_.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0)
+            return {errno, asio::error::get_system_category()};
+        return {};
+    }
+
+    /// Keeps `owner` alive until the current batch of events has been dispatched: an entry
+    /// whose socket closes mid-batch may still have an event further on in it.
+    void release_later(std::shared_ptr<void> owner) {
+        if (graveyard_.empty() && !dispatching_) {
+            asio::post(desc_.get_executor(), [this, guard = std::weak_ptr<bool>(alive_)] {
+                if (!guard.expired()) graveyard_.clear();
+            });
+        }
+        graveyard_.push_back(std::move(owner));
+    }
+
+private:
+    void arm() {
+        // Asio re-arms this one descriptor per wake-up (not one per connection), which also
+        // reports events left in the set when a batch stopped early.
+        desc_.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [this, guard = std::weak_ptr<bool>(alive_)](std::error_code ec) {
+                             if (ec || guard.expired()) return; // the poller is gone
+                             dispatch();
+                             arm();
+                         });
+    }
+
+    void dispatch() {
+        epoll_event events[256];
+        dispatching_ = true;
+        // Bounded: after a few full batches the rest waits for the next turn of the loop, so
+        // timers and posted work run in between.
+        for (int round = 0; round < 4; ++round) {
+            const int n = ::epoll_wait(desc_.native_handle(), events, 256, 0);
+            for (int i = 0; i < n; ++i) {
+                auto* e = static_cast<entry*>(events[i].data.ptr);
+                e->on_event(*e, events[i].events);
+            }
+            if (n < 256) break;
+        }
+        dispatching_ = false;
+        graveyard_.clear();
+    }
+
+    asio::posix::stream_descriptor desc_;
+    std::vector<std::shared_ptr<void>> graveyard_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // handlers check it
+    bool dispatching_ = false;
+};
+
+/// A connected, non-blocking TCP socket owned by one connection, driven by the thread's
+/// poller: plain recv/send/shutdown/close on the descriptor.
+class stream {
+public:
+    explicit stream(int fd) noexcept : fd_(fd) {}
+    stream(const stream&) = delete;
+    stream& operator=(const stream&) = delete;
+    ~stream() { close(); }
+
+    int native_handle() const noexcept { return fd_; }
+    bool is_open() const noexcept { return fd_ >= 0; }
+
+    /// Octets read; ec is would_block when none are ready, eof when the peer closed.
+    std::size_t read(std::span<std::uint8_t> into, std::error_code& ec) noexcept {
+        for (;;) {
+            const ssize_t n = ::recv(fd_, into.data(), into.size(), 0);
+            if (n > 0) {
+                ec.clear();
+                return static_cast<std::size_t>(n);
+            }
+            if (n == 0) {
+                ec = asio::error::eof;
+                return 0;
+            }
+            if (errno == EINTR) continue;
+            ec = std::error_code(errno, asio::error::get_system_category()); // compares equal to asio::error::*
+            return 0;
+        }
+    }
+    /// Octets the kernel took; ec is would_block when it took none.
+    std::size_t write(std::span<const std::uint8_t> from, std::error_code& ec) noexcept {
+        for (;;) {
+            const ssize_t n = ::send(fd_, from.data(), from.size(), MSG_NOSIGNAL);
+            if (n >= 0) {
+                ec.clear();
+                return static_cast<std::size_t>(n);
+            }
+            if (errno == EINTR) continue;
+            ec = std::error_code(errno, asio::error::get_system_category()); // compares equal to asio::error::*
+            return 0;
+        }
+    }
+    void shutdown_send() noexcept {
+        if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+    }
+    /// Shuts down both directions and closes (which also leaves the epoll set).
+    void close() noexcept {
+        if (fd_ < 0) return;
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        fd_ = -1;
+    }
+    /// Non-blocking (accept4 made it so on Linux) with TCP_NODELAY: frames go out at once.
+    void prepare() noexcept {
+        int one = 1;
+        ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    /// The peer's address and port (family 0 if the socket has none).
+    peer_address peer() const noexcept {
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        peer_address p;
+        if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return p;
+        if (ss.ss_family == AF_INET) {
+            const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+            std::memcpy(p.bytes.data(), &a.sin_addr, 4);
+            p.port = ntohs(a.sin_port);
+            p.family = 4;
+        } else if (ss.ss_family == AF_INET6) {
+            const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+            std::memcpy(p.bytes.data(), &a.sin6_addr, 16);
+            p.port = ntohs(a.sin6_port);
+            p.family = 6;
+        }
+        return p;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+#else
+
+/// The portable socket: an Asio TCP socket behind the same calls.
+class stream {
+public:
+    explicit stream(asio::ip::tcp::socket s) : socket_(std::move(s)) {}
+
+    asio::ip::tcp::socket& socket() noexcept { return socket_; }
+    bool is_open() const noexcept { return socket_.is_open(); }
+    std::size_t read(std::span<std::uint8_t> into, std::error_code& ec) noexcept {
+        return socket_.read_some(asio::buffer(into.data(), into.size()), ec);
+    }
+    std::size_t write(std::span<const std::uint8_t> from, std::error_code& ec) noexcept {
+        return socket_.write_some(asio::buffer(from.data(), from.size()), ec);
+    }
+    void shutdown_send() noexcept {
+        std::error_code ignored;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    }
+    void close() noexcept {
+        std::error_code ignored;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+    /// Non-blocking (accept4 made it so on Linux) with TCP_NODELAY: frames go out at once.
+    void prepare() noexcept {
+        std::error_code ignored;
+        socket_.non_blocking(true, ignored);
+        socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    }
+    peer_address peer() const {
+        std::error_code ec;
+        const auto ep = socket_.remote_endpoint(ec);
+        if (ec) return {};
+        return peer_address::from(ep);
+    }
+
+private:
+    asio::ip::tcp::socket socket_;
+};
+
+#endif
+
+} // namespace squall::inline v0::net
+// ---- end squall/net/transport.hpp ----
 // ---- begin squall/net/timer_wheel.hpp ----
 // squall/net/timer_wheel.hpp: one hashed timer wheel per thread (DESIGN §1 deadlines, §6 small
 // connections): a connection holds an intrusive hook, not a timer object; one steady_timer per
@@ -5066,9 +5359,18 @@ namespace net {
 /// receive buffer (DESIGN §6: one per thread, not per connection), its timer wheel and the
 /// connections it serves.
 template <class Conn> struct thread_context {
-    explicit thread_context(asio::io_context& ctx) : ioc(ctx), wheel(ctx), receive_buffer(64 * 1024) {}
+    explicit thread_context(asio::io_context& ctx)
+        : ioc(ctx), wheel(ctx),
+#if SQUALL_NET_EPOLL
+          poll(ctx),
+#endif
+          receive_buffer(64 * 1024) {
+    }
     asio::io_context& ioc;
     timer_wheel wheel;
+#if SQUALL_NET_EPOLL
+    poller poll; // the connections' sockets
+#endif
     std::vector<std::uint8_t> receive_buffer;
     // Owned here until the transport closes. A vector with each connection's index kept in the
     // connection: O(1) add and remove, and no allocation per connection (DESIGN §6).
@@ -5167,6 +5469,9 @@ private:
 template <class Server>
 class basic_connection final : public detail::engine<basic_connection<Server>, Server>,
                                public std::enable_shared_from_this<basic_connection<Server>>,
+#if SQUALL_NET_EPOLL
+                               private net::poller::entry,
+#endif
                                private net::timer_wheel::hook {
     using engine_type = detail::engine<basic_connection<Server>, Server>;
     friend engine_type;
@@ -5178,9 +5483,20 @@ public:
     using handle_type = basic_connection_handle<basic_connection>;
     using clock = protocol::clock;
 
-    basic_connection(Server& server, context_type& ctx, asio::ip::tcp::socket socket)
-        : engine_type(server, clock::now()), ctx_(&ctx), socket_(std::move(socket)) {
+#if SQUALL_NET_EPOLL
+    using native_socket = int; // accepted, non-blocking
+#else
+    using native_socket = asio::ip::tcp::socket;
+#endif
+
+    basic_connection(Server& server, context_type& ctx, native_socket socket)
+        : engine_type(server, clock::now()), ctx_(&ctx), stream_(std::move(socket)) {
         timer_hook().fire = [](net::timer_wheel::hook& h) { static_cast<basic_connection&>(h).on_timer(); };
+#if SQUALL_NET_EPOLL
+        poll_entry().on_event = [](net::poller::entry& e, std::uint32_t events) {
+            static_cast<basic_connection&>(e).on_poll_event(events);
+        };
+#endif
     }
     // After close_transport() the connection no longer touches its thread context: a last
     // reference may be dropped after the server is gone (by an io_context being destroyed).
@@ -5190,18 +5506,20 @@ public:
 
     /// Starts reading (the driver calls it once, on the connection's thread).
     void start() {
-        std::error_code ec;
-        socket_.non_blocking(true, ec);
-        socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-        auto ep = socket_.remote_endpoint(ec);
-        if (!ec) remote_ = endpoint{ep.address().to_string(), ep.port()};
+        stream_.prepare();
+        remote_ = stream_.peer();
+        this->core().set_remote(remote_.to_endpoint()); // for admission, with the request head
         schedule_timer();
+#if SQUALL_NET_EPOLL
+        // Edge-triggered from here on; a head that arrived already is reported at once.
+        if (auto ec = ctx_->poll.add(stream_.native_handle(), poll_entry())) return transport_failed(ec);
+#endif
         wait_readable();
     }
 
     executor_type get_executor() const noexcept { return ctx_->ioc.get_executor(); }
-    /// The peer's address, kept after the request head is released.
-    const endpoint& remote_endpoint() const noexcept { return remote_; }
+    /// The peer's address (kept for the connection's life, after the request head is gone).
+    endpoint remote_endpoint() const { return remote_.to_endpoint(); }
     /// A weak handle for other threads and for later.
     handle_type handle() { return handle_type{this->weak_from_this(), get_executor()}; }
 
@@ -5248,17 +5566,44 @@ public:
     void server_abort() { this->abort(); }
 
 private:
-    // The connection is its own timer-wheel entry (no timer object, no back pointer).
+    // The connection is its own timer-wheel entry (no timer object, no back pointer), and its
+    // own poller entry.
     net::timer_wheel::hook& timer_hook() noexcept { return *this; }
+#if SQUALL_NET_EPOLL
+    net::poller::entry& poll_entry() noexcept { return *this; }
+
+    void on_poll_event(std::uint32_t events) {
+        if (transport_closed_) return; // closed earlier in this batch
+        if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            read_ready_ = true;
+            if (reading_) on_readable({});
+        }
+        if (transport_closed_) return;
+        if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && write_waiting_) {
+            write_waiting_ = false;
+            flush();
+            schedule_timer();
+        }
+    }
+#endif
     struct waiter {
         std::uint64_t until; // complete once this many octets were written in total
         std::unique_ptr<detail::completion_base> done;
     };
 
+    // Interest in input. With the poller nothing is armed: the next edge calls on_readable,
+    // and input left unread (a long burst, or a pause) is picked up by a posted read.
     void wait_readable() {
         reading_ = true;
-        socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                           [self = this->shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+#if SQUALL_NET_EPOLL
+        if (read_ready_)
+            asio::post(get_executor(), [self = this->shared_from_this()] {
+                if (self->reading_ && !self->transport_closed_) self->on_readable({});
+            });
+#else
+        stream_.socket().async_wait(asio::ip::tcp::socket::wait_read,
+                                    [self = this->shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+#endif
     }
 
     void on_readable(std::error_code ec) {
@@ -5268,14 +5613,20 @@ private:
         auto& buf = ctx_->receive_buffer;
         // A few reads per wake-up: drain a burst, but let other connections of the thread run.
         for (int i = 0; i < 4 && !this->paused() && !transport_closed_; ++i) {
-            const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
-            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            const std::size_t n = stream_.read(std::span<std::uint8_t>{buf.data(), buf.size()}, ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                read_ready_ = false;
+                break;
+            }
             if (ec) {
                 this->receive_eof(ec == asio::error::eof ? make_error_code(error::eof) : ec);
                 break;
             }
             this->receive(std::span<std::uint8_t>{buf.data(), n}, clock::now());
-            if (n < buf.size()) break; // the socket is drained
+            if (n < buf.size()) { // the socket is drained: the next octets bring a new edge
+                read_ready_ = false;
+                break;
+            }
         }
         flush();
         if (transport_closed_) return;
@@ -5293,7 +5644,7 @@ private:
             const auto out = this->core().pending_output();
             if (out.empty()) break;
             std::error_code ec;
-            const std::size_t n = socket_.write_some(asio::buffer(out.data(), out.size()), ec);
+            const std::size_t n = stream_.write(out, ec);
             if (ec == asio::error::would_block || ec == asio::error::try_again) return wait_writable();
             if (ec) return transport_failed(ec);
             this->core().consume_output(n);
@@ -5309,20 +5660,23 @@ private:
         // so no unread data turns our close into a reset.
         if (!write_shut_ && this->core().state() == protocol::core_state::closing && this->core().input_failed()) {
             write_shut_ = true;
-            std::error_code ignored;
-            socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+            stream_.shutdown_send();
         }
     }
 
+    // The socket took less than offered: go on at the next output edge.
     void wait_writable() {
         write_waiting_ = true;
-        socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = this->shared_from_this()](std::error_code ec) {
-            self->write_waiting_ = false;
-            if (self->transport_closed_) return;
-            if (ec) return self->transport_failed(ec);
-            self->flush();
-            self->schedule_timer();
-        });
+#if !SQUALL_NET_EPOLL
+        stream_.socket().async_wait(asio::ip::tcp::socket::wait_write,
+                                    [self = this->shared_from_this()](std::error_code ec) {
+                                        self->write_waiting_ = false;
+                                        if (self->transport_closed_) return;
+                                        if (ec) return self->transport_failed(ec);
+                                        self->flush();
+                                        self->schedule_timer();
+                                    });
+#endif
     }
 
     void complete_waiters() {
@@ -5359,32 +5713,36 @@ private:
         if (transport_closed_) return;
         transport_closed_ = true;
         ctx_->wheel.cancel(timer_hook());
-        std::error_code ignored;
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        socket_.close(ignored);
+        stream_.close();
         if (sends_) {
             auto dropped = std::move(sends_->waiters);
             sends_->waiters.clear();
             for (auto& w : dropped) w.done->complete(make_error_code(error::closed));
         }
         auto self = this->shared_from_this(); // keep alive through on_close and unregistering
+#if SQUALL_NET_EPOLL
+        ctx_->poll.release_later(self); // and through the rest of the poller's batch
+#endif
         this->finish();
         this->server().connection_closed(*ctx_, self);
     }
 
-    context_type* ctx_;
-    asio::ip::tcp::socket socket_;
-    endpoint remote_;
     // async_send's bookkeeping, made on its first use: connections that only send() pay nothing.
     struct send_tracking {
         std::vector<waiter> waiters; // oldest first
         std::uint64_t written = 0;   // octets handed to the kernel since waiters was last empty
     };
+
+    // Ordered for packing (DESIGN §6: a compact connection object).
+    context_type* ctx_;
     std::unique_ptr<send_tracking> sends_;
-    bool write_waiting_ = false; // waiting for the socket to take more output
-    bool reading_ = false;
+    net::stream stream_;
     std::uint32_t registry_index_ = 0; // position in the thread's connection list
-    bool write_shut_ = false; // FIN sent after a frame-level fault
+    net::peer_address remote_;
+    bool write_waiting_ = false;    // waiting for the socket to take more output
+    bool reading_ = false;
+    bool write_shut_ = false;       // FIN sent after a frame-level fault
+    bool read_ready_ = false;       // input may be waiting unread (poller: no edge will announce it)
     bool transport_closed_ = false;
 };
 
@@ -5509,6 +5867,7 @@ public:
                 acceptor.set_option(asio::ip::v6_only(false));
             acceptor.bind(ep);
             acceptor.listen(asio::socket_base::max_listen_connections);
+            acceptor.non_blocking(true); // accept_next never waits inside accept
             bound = acceptor.local_endpoint().port();
         }
         port_ = bound;
@@ -5635,8 +5994,14 @@ private:
     };
     struct origin_check {
         const basic_websocket_server* server;
-        bool operator()(std::string_view origin, const request_view& req) const {
-            return server->policies_.origin().allow_origin(origin, req);
+        // Fails closed: an origin policy that throws refuses the request (403), and the
+        // exception does not leave through io_context::run().
+        bool operator()(std::string_view origin, const request_view& req) const noexcept {
+            try {
+                return server->policies_.origin().allow_origin(origin, req);
+            } catch (...) {
+                return false;
+            }
         }
     };
 
@@ -5673,27 +6038,59 @@ private:
         if (c.backoff) c.backoff->cancel();
     }
 
+    // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off instead of spinning (DESIGN §1).
+    void accept_backoff(context& c) {
+        c.backoff.emplace(c.ioc);
+        c.backoff->expires_after(std::chrono::milliseconds(50));
+        c.backoff->async_wait([this, &c](std::error_code e) {
+            if (!e) accept_next(c);
+        });
+    }
+
+    void start_connection(context& c, typename connection_type::native_socket socket) {
+        count_.fetch_add(1, std::memory_order_relaxed);
+        auto conn = std::make_shared<connection_type>(*this, c, std::move(socket));
+        c.add(conn);
+        conn->start();
+    }
+
+#if SQUALL_NET_EPOLL
+    // Readiness, then accept4 until the backlog is empty (a few at most per turn): sockets
+    // come out non-blocking and go straight into the thread's poller, never into Asio's
+    // reactor (net/transport.hpp).
+    void accept_next(context& c) {
+        if (!c.acceptor || !c.acceptor->is_open()) return;
+        c.acceptor->async_wait(asio::ip::tcp::acceptor::wait_read, [this, &c](std::error_code ec) {
+            if (ec == asio::error::operation_aborted || !c.acceptor->is_open()) return;
+            if (ec) return accept_backoff(c);
+            for (int i = 0; i < 64; ++i) {
+                if (shutting_down_) return;
+                const int fd = ::accept4(c.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd >= 0) {
+                    start_connection(c, fd);
+                    continue;
+                }
+                const int e = errno;
+                if (e == EAGAIN || e == EWOULDBLOCK) break;
+                if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) return accept_backoff(c);
+                // ECONNABORTED, EINTR, EPROTO and the network errors accept(2) passes on:
+                // that one connection is gone; the next may be fine.
+            }
+            accept_next(c);
+        });
+    }
+#else
     void accept_next(context& c) {
         if (!c.acceptor || !c.acceptor->is_open()) return;
         c.acceptor->async_accept(c.ioc, [this, &c](std::error_code ec, asio::ip::tcp::socket socket) {
             if (ec == asio::error::operation_aborted || !c.acceptor->is_open()) return;
-            if (ec) {
-                // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off instead of spinning (DESIGN §1).
-                c.backoff.emplace(c.ioc);
-                c.backoff->expires_after(std::chrono::milliseconds(50));
-                c.backoff->async_wait([this, &c](std::error_code e) {
-                    if (!e) accept_next(c);
-                });
-                return;
-            }
+            if (ec) return accept_backoff(c);
             if (shutting_down_) return;
-            count_.fetch_add(1, std::memory_order_relaxed);
-            auto conn = std::make_shared<connection_type>(*this, c, std::move(socket));
-            c.add(conn);
-            conn->start();
+            start_connection(c, std::move(socket));
             accept_next(c);
         });
     }
+#endif
 
     void check_drained() {
         if (!shutting_down_ || connection_count() != 0) return;

@@ -437,14 +437,14 @@ template <class Admission> struct fake_server {
 template <class Server>
 struct fuzz_conn final : detail::engine<fuzz_conn<Server>, Server>, std::enable_shared_from_this<fuzz_conn<Server>> {
     using base = detail::engine<fuzz_conn<Server>, Server>;
-    fuzz_conn(Server& server, shared_state& st) : base(server, st.now), s(&st) {}
+    fuzz_conn(Server& server, shared_state& st) : base(server, st.now), s(&st) { this->core().set_remote(remote); }
 
     shared_state* s;
     std::deque<std::function<void()>> posted;
     endpoint remote{"192.0.2.1", 40000};
 
     // engine callbacks
-    const endpoint& remote_endpoint() const { return remote; }
+    endpoint remote_endpoint() const { return remote; }
     template <class F> void post(F&& f) { posted.emplace_back(std::forward<F>(f)); }
     void output_ready() {
         const std::uint32_t x = s->r();

@@ -44,11 +44,11 @@ template <class... Policies> struct fake_server {
 template <class Server>
 struct engine_conn : squall::detail::engine<engine_conn<Server>, Server>, std::enable_shared_from_this<engine_conn<Server>> {
     using base = squall::detail::engine<engine_conn<Server>, Server>;
-    explicit engine_conn(Server& s) : base(s, squall::protocol::clock::now()) {}
+    explicit engine_conn(Server& s) : base(s, squall::protocol::clock::now()) { this->core().set_remote(remote); }
     std::string wire;
     std::deque<std::function<void()>> posted;
     squall::endpoint remote{"127.0.0.1", 40000};
-    const squall::endpoint& remote_endpoint() const { return remote; }
+    squall::endpoint remote_endpoint() const { return remote; }
     // engine callbacks
     template <class F> void post(F&& f) { posted.emplace_back(std::forward<F>(f)); }
     void output_ready() { drain(); }

@@ -419,3 +419,38 @@ TEST_CASE("hostile: a soak of 20 clients x 200 checked messages on 2 threads end
     CHECK(eventually([&] { return server.connection_count() == 0; }));
     CHECK(took < 20s);
 }
+
+namespace {
+// An origin policy that throws for one origin: a user bug squall must contain.
+struct throwing_origin {
+    using policy_role = squall::origin_role;
+    bool allow_origin(std::string_view origin, const squall::request_view&) const {
+        if (origin == "http://boom.example") throw std::runtime_error("origin lookup failed");
+        return true;
+    }
+};
+} // namespace
+
+TEST_CASE("hostile: an origin policy that throws refuses the request with 403 and the server goes on",
+          "[server][hostile][handshake]") {
+    event_log log;
+    squall::basic_websocket_server server{squall::threads{1}, throwing_origin{}, squall::no_ping{}};
+    server.route("/", [&](const squall::request_view&, const squall::accept&) { return logging_handler{&log}; });
+    server.listen("127.0.0.1", 0);
+    {
+        raw_client c{"127.0.0.1", server.port()};
+        auto head = c.upgrade("/", "Origin: http://boom.example\r\n");
+        REQUIRE(head);
+        CHECK(head->status == 403);
+        CHECK(c.wait_eof());
+    }
+    raw_client ok{"127.0.0.1", server.port()};
+    auto head = ok.upgrade("/", "Origin: http://fine.example\r\n");
+    REQUIRE(head);
+    CHECK(head->status == 101);
+    ok.send_text("still here");
+    auto f = ok.read_frame();
+    REQUIRE(f);
+    CHECK(f->payload == "still here");
+    CHECK(log.starting_with("open").size() == 1); // no handler for the refused request
+}

@@ -109,7 +109,7 @@ public:
         }
         if (!in.empty() || leftover_pending()) {
             last_received_ = now;
-            ping_outstanding_since_.reset();
+            ping_outstanding_since_ = no_ping_outstanding;
         }
         core_event out; // one result object on every path (NRVO; see message_assembler::next)
         for (;;) {
@@ -152,7 +152,16 @@ public:
 
     /// The request being decided (valid from upgrade_request/http_request until
     /// release_request(); headers are not kept once the connection is open and released).
-    request_view request() const noexcept { return hs_ ? hs_->parser.request() : request_view{}; }
+    request_view request() const noexcept {
+        if (!hs_) return {};
+        return hs_->has_remote ? hs_->parser.request().with_remote(hs_->remote) : hs_->parser.request();
+    }
+    /// The peer's address, which request() then carries (kept with the head, not after it).
+    void set_remote(const endpoint& ep) {
+        if (!hs_) return;
+        hs_->remote = ep;
+        hs_->has_remote = true;
+    }
     /// The route id the route hook gave (upgrade_request only).
     std::size_t route() const noexcept { return hs_ ? hs_->route : 0; }
     /// Drops the stored request head (the driver calls it after on_open).
@@ -255,8 +264,8 @@ public:
         case core_state::open: {
             if (!config_->ping_interval) return std::nullopt;
             auto next = ping_due();
-            if (ping_outstanding_since_ && *ping_outstanding_since_ + config_->pong_timeout < next)
-                next = *ping_outstanding_since_ + config_->pong_timeout;
+            if (ping_outstanding() && ping_outstanding_since_ + config_->pong_timeout < next)
+                next = ping_outstanding_since_ + config_->pong_timeout;
             return next;
         }
         case core_state::awaiting:
@@ -285,7 +294,7 @@ public:
             return {};
         case core_state::open:
             if (!config_->ping_interval) return {};
-            if (ping_outstanding_since_ && now >= *ping_outstanding_since_ + config_->pong_timeout) {
+            if (ping_outstanding() && now >= ping_outstanding_since_ + config_->pong_timeout) {
                 state_ = core_state::closed;
                 output_.clear();
                 return report(make_error_code(error::ping_timeout));
@@ -293,7 +302,7 @@ public:
             if (now >= ping_due()) {
                 append_frame(output_, opcode::ping, {});
                 last_ping_ = now;
-                if (!ping_outstanding_since_) ping_outstanding_since_ = now;
+                if (!ping_outstanding()) ping_outstanding_since_ = now;
             }
             return {};
         case core_state::awaiting:
@@ -466,6 +475,9 @@ private:
         return base + *config_->ping_interval;
     }
 
+    static constexpr clock::time_point no_ping_outstanding = clock::time_point::min();
+    bool ping_outstanding() const noexcept { return ping_outstanding_since_ != no_ping_outstanding; }
+
     bool leftover_pending() const noexcept { return hs_ && hs_->leftover < hs_->head.size(); }
     void free_head_if_done() noexcept {
         if (request_released_ && !leftover_pending() && state_ != core_state::awaiting)
@@ -483,6 +495,8 @@ private:
         std::size_t leftover = 0;  // once open: the next unprocessed octet of head
         std::size_t route = 0;     // the route hook's answer
         std::string_view key{};    // Sec-WebSocket-Key, inside head
+        endpoint remote{};         // the peer, for request_view::remote_endpoint()
+        bool has_remote = false;
 
         // A thread keeps up to cache_size of them, the way byte_buffer pools its blocks:
         // trivially destructible state, emptied by a guard when the thread ends.
@@ -524,6 +538,7 @@ private:
             hs->head.clear();
             hs->leftover = hs->route = 0;
             hs->key = {};
+            hs->has_remote = false;
             c.slots[c.count++] = hs.release();
         }
     };
@@ -537,7 +552,7 @@ private:
     clock::time_point deadline_{};
     clock::time_point last_received_{};
     clock::time_point last_ping_{};
-    std::optional<clock::time_point> ping_outstanding_since_{};
+    clock::time_point ping_outstanding_since_ = no_ping_outstanding; // or when the oldest unanswered ping went out
     close_code peer_code_ = close_code::abnormal;
     core_state state_ = core_state::handshake;
     bool is_upgrade_ = false;

@@ -13,6 +13,7 @@
 #include <squall/protocol/frame_parser.hpp>
 #include <squall/protocol/utf8.hpp>
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -56,7 +57,7 @@ public:
         event out;
         if (broken_) {
             out.kind = event_kind::error;
-            out.error = error_;
+            out.error = make_error_code(error_);
             return out;
         }
         if (release_buffer_) { // the message handed out last time lived in buffer_
@@ -106,7 +107,10 @@ private:
     void fail(std::error_code ec, event& out) noexcept {
         draining_ = true;
         in_message_ = false;
-        error_ = ec;
+        // Every fault here is one of squall's (the parser's or the assembler's own), so its
+        // enumerator is all that needs keeping.
+        assert(ec.category() == error_category());
+        error_ = static_cast<error>(ec.value());
         buffer_.clear();
         control_buffered_ = false;
         out.kind = event_kind::error;
@@ -194,7 +198,7 @@ private:
     utf8_validator utf8_;
     std::uint64_t message_size_ = 0;
     std::uint32_t fragments_ = 0;
-    std::error_code error_{};
+    error error_{}; // the fault reported, once draining_ or broken_
     opcode message_op_ = opcode::binary;
     bool in_message_ = false;
     bool whole_frame_ = false;
