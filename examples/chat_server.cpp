@@ -3,7 +3,8 @@
 // to every member as {"event":"message","name":...,"text":...}; joins and leaves are broadcast
 // as {"event":"join"|"leave","name":...}; the joiner also gets {"event":"welcome","name":...}.
 // Flags: --host ADDR (default 127.0.0.1), --port N (default 9001, 0 = any free port).
-// SIGINT/SIGTERM: graceful shutdown (1001 to all, 5 s), exit 0.
+// SIGINT/SIGTERM: graceful shutdown (1001 to all, 5 s), exit 0. SIGUSR1: prints
+// "stats connections=N" (server.connection_count()) and keeps serving.
 #include <squall/squall.hpp>
 
 #include "example_cli.hpp"

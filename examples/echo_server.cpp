@@ -2,7 +2,8 @@
 // the server over WebSocket, and echoes every message on / upgrades (text as text, binary as
 // binary). Flags (space-separated `--flag value`): --host, --port, --threads,
 // --max-message-bytes, --no-ping, --allowed-origin (repeatable), --handshake-timeout-ms,
-// --max-connections. SIGINT/SIGTERM: graceful shutdown (1001 to all, 5 s), exit 0.
+// --max-connections. SIGINT/SIGTERM: graceful shutdown (1001 to all, 5 s), exit 0. SIGUSR1:
+// prints "stats connections=N" (server.connection_count()) and keeps serving.
 #include <squall/squall.hpp>
 
 #include "example_cli.hpp"

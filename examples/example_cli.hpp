@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <string>
 #include <system_error>
 
@@ -101,15 +102,24 @@ bool listen_and_announce(Server& server, const std::string& host, std::uint16_t 
 
 // For a server with threads of its own: listen_and_announce, then block the calling thread
 // until SIGINT or SIGTERM, then server.shutdown(5 s) (1001 to every client). Returns the exit
-// status: 1 if listen failed, else 0.
+// status: 1 if listen failed, else 0. Meanwhile each SIGUSR1 prints one line
+// "stats connections=N" (N = server.connection_count(): handshaking, open and closing
+// connections), flushed, for scripts that check a running server (tests/soak/soak.py).
 template <class Server>
 int serve_until_signal(Server& server, const std::string& host, std::uint16_t port, const char* program,
                        bool print_open_url = false) {
     // A small io_context of our own, registered before the first line is printed: a signal
     // sent as soon as a script reads that line is never lost (nor kills the process).
+    // connection_count() is thread-safe, so this thread reads it directly.
     asio::io_context signals_ioc;
-    asio::signal_set signals{signals_ioc, SIGINT, SIGTERM};
-    signals.async_wait([](std::error_code, int) {});
+    asio::signal_set signals{signals_ioc, SIGINT, SIGTERM, SIGUSR1};
+    std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int signo) {
+        if (ec || signo != SIGUSR1) return; // SIGINT/SIGTERM: run() returns, shut down
+        std::printf("stats connections=%zu\n", server.connection_count());
+        std::fflush(stdout);
+        signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
     if (!listen_and_announce(server, host, port, program, print_open_url)) return 1;
     signals_ioc.run();
     server.shutdown(std::chrono::seconds(5));

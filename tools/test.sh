@@ -16,8 +16,8 @@ FUZZ_DIR=build/ci-clang-fuzz
 TSAN_DIR=build/ci-clang-tsan
 
 stage "packages" ensure_packages \
-    g++ clang-14 libclang-rt-14-dev cmake ninja-build libasio-dev catch2 nlohmann-json3-dev python3 \
-    python3-websockets python3-tornado
+    g++ clang-14 libclang-rt-14-dev cmake ninja-build libasio-dev catch2 nlohmann-json3-dev python3 pkg-config \
+    python3-websockets python3-tornado chromium
 
 # Node.js + the npm package ws for tests/interop/node (interop.node_ws). Debian's nodejs npm
 # (Node 18) only when no node is on PATH; npm ci installs exactly package-lock.json (needs the
@@ -29,8 +29,11 @@ install_node_ws() {
     fi
     echo "== node $(node --version), npm $(npm --version)"
     npm ci --prefix tests/interop/node --no-audit --no-fund || return
+    # playwright-core for tests/interop/browser (interop.chromium); it drives Debian's chromium
+    # (installed above) and downloads no browser of its own.
+    npm ci --prefix tests/interop/browser --no-audit --no-fund || return
 }
-stage "packages: node + ws (tests/interop/node)" install_node_ws
+stage "packages: node + ws + playwright-core (tests/interop/node, browser)" install_node_ws
 
 # (a) GCC, ASan+UBSan: any sanitizer report fails its test.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}

@@ -8,9 +8,12 @@ Client:
     c.recv_message(timeout=2) -> Frame   # skips pings (answering them) and pongs
     c.send_close(1000, "bye"); c.expect_close(timeout=2) -> (code, reason)
     http_get(host, port, "/") -> Response
+    frame_bytes(OP_TEXT, b"hi") -> bytes # one masked client frame, for callers doing their own I/O
+    parse_frames(buf) -> [Frame]         # the complete server frames at the front of a bytearray
 
 Harness:
     proc, host, port = start_example(binary, ["--port", "0"])
+    start_example(..., stdout_lines=queue.Queue(), stderr=file)  # later stdout lines; stderr
     stop(proc)                           # SIGTERM, exit code 0 within 10 s, else kill -9 and fail
     with Example(binary, args) as ex: ...  # start + stop (kill on failure)
     run_tests([test_a, test_b])          # prints "N passed, M failed", exits non-zero on failure
@@ -243,6 +246,57 @@ def open_ws(host, port, path="/", headers=None, timeout=5.0):
     return r.conn
 
 
+def frame_bytes(opcode, payload=b"", fin=True, mask=True, rsv=0):
+    """One frame as octets (a client frame: masked with a random key unless mask=False)."""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+    n = len(payload)
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        head = struct.pack("!BB", b0, mbit | n)
+    elif n < 65536:
+        head = struct.pack("!BBH", b0, mbit | 126, n)
+    else:
+        head = struct.pack("!BBQ", b0, mbit | 127, n)
+    if not mask:
+        return head + payload
+    key = os.urandom(4)
+    return head + key + _mask_fast(payload, key)
+
+
+def parse_frames(buf, max_payload=MAX_PAYLOAD):
+    """Removes the complete frames at the front of `buf` (a bytearray of server octets) and
+    returns them as Frames; a partial frame stays in `buf`. Fails on a masked frame or one
+    over `max_payload`."""
+    frames = []
+    pos = 0
+    end = len(buf)
+    while end - pos >= 2:
+        b0, b1 = buf[pos], buf[pos + 1]
+        check(not (b1 & 0x80), "a server frame must not be masked")
+        n = b1 & 0x7F
+        start = pos + 2
+        if n == 126:
+            if end - pos < 4:
+                break
+            n = (buf[pos + 2] << 8) | buf[pos + 3]
+            start = pos + 4
+        elif n == 127:
+            if end - pos < 10:
+                break
+            n = struct.unpack_from("!Q", buf, pos + 2)[0]
+            start = pos + 10
+        check(n <= max_payload, "frame of %d bytes is over the client's limit" % n)
+        if end - start < n:
+            break
+        frames.append(Frame(bool(b0 & 0x80), b0 & 0x0F, bytes(buf[start:start + n])))
+        pos = start + n
+    if pos:
+        del buf[:pos]
+    return frames
+
+
 class Connection:
     def __init__(self, sock, buffered=b""):
         self.sock = sock
@@ -251,24 +305,7 @@ class Connection:
 
     # -- sending (client frames are masked) --
     def send_frame(self, opcode, payload=b"", fin=True, mask=True, rsv=0):
-        if isinstance(payload, str):
-            payload = payload.encode("utf-8")
-        b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-        n = len(payload)
-        mbit = 0x80 if mask else 0
-        if n < 126:
-            head = struct.pack("!BB", b0, mbit | n)
-        elif n < 65536:
-            head = struct.pack("!BBH", b0, mbit | 126, n)
-        else:
-            head = struct.pack("!BBQ", b0, mbit | 127, n)
-        if mask:
-            key = os.urandom(4)
-            body = bytes(b ^ key[i & 3] for i, b in enumerate(payload)) if n < 4096 else _mask_fast(payload, key)
-            data = head + key + body
-        else:
-            data = head + payload
-        _send_all(self.sock, data, timeout=10.0)
+        _send_all(self.sock, frame_bytes(opcode, payload, fin, mask, rsv), timeout=10.0)
 
     def send_text(self, text):
         self.send_frame(OP_TEXT, text.encode("utf-8") if isinstance(text, str) else text)
@@ -403,30 +440,39 @@ def _read_first_line(proc, timeout):
     return line.decode("utf-8", "replace"), rest
 
 
-def _drain(proc):
-    # Keeps reading stdout so the example never blocks on a full pipe.
+def _drain(proc, lines=None, pending=b""):
+    # Keeps reading stdout so the example never blocks on a full pipe; with `lines` (a
+    # queue.Queue), each complete line goes there (decoded, without its newline).
     try:
-        while os.read(proc.stdout.fileno(), 65536):
-            pass
+        while True:
+            if lines is not None:
+                *complete, pending = pending.split(b"\n")
+                for line in complete:
+                    lines.put(line.decode("utf-8", "replace"))
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            pending += chunk
     except OSError:
         pass
 
 
-def start_example(binary, args=(), timeout=20.0, settle=0.0):
+def start_example(binary, args=(), timeout=20.0, settle=0.0, stdout_lines=None, stderr=None):
     """Starts `binary args`, checks its first stdout line against
     ^listening on (\\[[0-9a-fA-F:]+\\]|[0-9.]+):[0-9]+$ and returns (process, host, port).
     `settle`: seconds to wait after that line (for a program that installs its signal
-    handler only after printing it)."""
-    proc = subprocess.Popen([binary] + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    handler only after printing it). `stdout_lines`: a queue.Queue that gets every later
+    stdout line. `stderr`: where the process's stderr goes (a file; default: ours)."""
+    proc = subprocess.Popen([binary] + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr)
     _started.append(proc)
     try:
-        line, _ = _read_first_line(proc, timeout)
+        line, rest = _read_first_line(proc, timeout)
         m = LISTENING.match(line)
         check(m is not None, "first line %r does not match %s" % (line, LISTENING.pattern))
     except BaseException:
         kill(proc)
         raise
-    threading.Thread(target=_drain, args=(proc,), daemon=True).start()
+    threading.Thread(target=_drain, args=(proc, stdout_lines, rest), daemon=True).start()
     if settle:
         time.sleep(settle)
     host = m.group(1).strip("[]")
