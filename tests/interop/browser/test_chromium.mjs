@@ -27,7 +27,7 @@
 // Needs: node >= 18, `npm ci --prefix tests/interop/browser` and Debian's chromium package
 // (tools/test.sh does both). Chromium runs with --no-sandbox (CI runs as root).
 
-import { spawn } from 'node:child_process';
+import { Failure, check, within, servers, startServer, stopServer } from '../servers.mjs';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -38,12 +38,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const WATCHDOG_MS = 150_000; // CTest's TIMEOUT is 180 s
 const STEP_MS = 15_000; // one browser or socket step
 const LAUNCH_MS = 60_000; // Chromium start on a loaded machine
-const START_MS = 30_000; // server start (ASan builds start slowly on a loaded machine)
-const STOP_MS = 15_000; // server stop after SIGTERM (it shuts down within 5 s)
 
 // ---- setup ---------------------------------------------------------------------------------
 
-const servers = new Set(); // live child processes, killed by die()
 let browser = null;
 
 function die(msg) {
@@ -89,66 +86,7 @@ const watchdog = setTimeout(() => die(`FAIL: watchdog: not finished after ${WATC
 
 // ---- helpers -------------------------------------------------------------------------------
 
-class Failure extends Error {}
-
-function check(cond, msg) {
-    if (!cond) throw new Failure(msg);
-}
-
-function within(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Failure(`timed out after ${ms / 1000} s waiting for ${what}`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 const q = (x) => JSON.stringify(x);
-
-// Start a server with --port 0; resolves { child, name, host, port, exited } after its first line.
-function startServer(bin, args = []) {
-    const name = path.basename(bin);
-    const child = spawn(bin, [...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    servers.add(child);
-    const exited = new Promise((resolve) => {
-        child.on('exit', (code, signal) => { servers.delete(child); resolve({ code, signal }); });
-    });
-    child.stderr.on('data', (d) => process.stderr.write(`[${name} stderr] ${d}`));
-    const first = new Promise((resolve, reject) => {
-        let buf = '';
-        let done = false;
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (d) => { // keeps draining after the first line
-            if (done) return;
-            buf += d;
-            const nl = buf.indexOf('\n');
-            if (nl >= 0) { done = true; resolve(buf.slice(0, nl)); }
-        });
-        child.on('error', (e) => reject(new Failure(`cannot start ${bin}: ${e.message}`)));
-        exited.then(({ code, signal }) => {
-            if (!done) reject(new Failure(`${name} exited (code ${code}, signal ${signal}) before its first line`));
-        });
-    });
-    return within(first, START_MS, `${name}'s first line`).then((line) => {
-        const m = /^listening on (\S+):(\d+)$/.exec(line.trim());
-        check(m, `${name}: expected a first line "listening on 127.0.0.1:PORT", got ${q(line)}`);
-        check(m[1] === '127.0.0.1', `${name}: expected to listen on 127.0.0.1, got ${m[1]}`);
-        return { child, name, host: m[1], port: Number(m[2]), exited };
-    }).catch((e) => { child.kill('SIGKILL'); throw e; });
-}
-
-async function stopServer(srv) {
-    srv.child.kill('SIGTERM');
-    let r;
-    try {
-        r = await within(srv.exited, STOP_MS, `${srv.name} to exit after SIGTERM`);
-    } catch (e) {
-        srv.child.kill('SIGKILL');
-        throw e;
-    }
-    check(r.code === 0 && r.signal === null,
-          `${srv.name} after SIGTERM: expected exit code 0, got code ${r.code}, signal ${r.signal}`);
-}
 
 // A page of its own: a fresh browser context (no shared cache or cookies) with a DevTools
 // session that records every WebSocket handshake (request headers, response status) and error,

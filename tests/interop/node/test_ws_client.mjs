@@ -12,7 +12,7 @@
 // 1,000-client test needs ~1,000 descriptors in this process and in the server (a child, which
 // inherits the limit): CTest runs this under `ulimit -n 4096` (tests/interop/CMakeLists.txt).
 
-import { spawn } from 'node:child_process';
+import { Failure, check, within, servers, startServer, stopServer } from '../servers.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,14 +20,11 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WATCHDOG_MS = 120_000;
 const STEP_MS = 15_000; // per client operation
-const START_MS = 30_000; // server start (ASan builds start slowly on a loaded machine)
-const STOP_MS = 15_000; // server stop after SIGTERM (it shuts down within 5 s)
 const CLIENTS = 1000;
 const MESSAGES = 100;
 
 // ---- setup ---------------------------------------------------------------------------------
 
-const servers = new Set(); // live child processes, killed by the watchdog
 
 function die(msg) {
     process.stderr.write(`test_ws_client: ${msg}\n`);
@@ -67,67 +64,9 @@ const watchdog = setTimeout(() => die(`FAIL: watchdog: not finished after ${WATC
 
 // ---- helpers -------------------------------------------------------------------------------
 
-class Failure extends Error {}
-
-function check(cond, msg) {
-    if (!cond) throw new Failure(msg);
-}
-
-function within(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Failure(`timed out after ${ms / 1000} s waiting for ${what}`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function short(x) {
     const s = typeof x === 'string' ? JSON.stringify(x) : `<${x.length} bytes>`;
     return s.length < 120 ? s : `${s.slice(0, 100)}...(${x.length})`;
-}
-
-// Start a server with --port 0; resolves { child, host, port, exited } after its first line.
-function startServer(bin, args = []) {
-    const name = path.basename(bin);
-    const child = spawn(bin, [...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    servers.add(child);
-    const exited = new Promise((resolve) => {
-        child.on('exit', (code, signal) => { servers.delete(child); resolve({ code, signal }); });
-    });
-    child.stderr.on('data', (d) => process.stderr.write(`[${name} stderr] ${d}`));
-    const first = new Promise((resolve, reject) => {
-        let buf = '';
-        let done = false;
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (d) => { // keeps draining after the first line
-            if (done) return;
-            buf += d;
-            const nl = buf.indexOf('\n');
-            if (nl >= 0) { done = true; resolve(buf.slice(0, nl)); }
-        });
-        child.on('error', (e) => reject(new Failure(`cannot start ${bin}: ${e.message}`)));
-        exited.then(({ code, signal }) => {
-            if (!done) reject(new Failure(`${name} exited (code ${code}, signal ${signal}) before its first line`));
-        });
-    });
-    return within(first, START_MS, `${name}'s first line`).then((line) => {
-        const m = /^listening on (\S+):(\d+)$/.exec(line.trim());
-        check(m, `${name}: unexpected first line ${JSON.stringify(line)}`);
-        check(m[1] === '127.0.0.1', `${name}: loopback only, got ${m[1]}`);
-        return { child, name, host: m[1], port: Number(m[2]), exited };
-    }).catch((e) => { child.kill('SIGKILL'); throw e; });
-}
-
-async function stopServer(srv) {
-    srv.child.kill('SIGTERM');
-    let r;
-    try {
-        r = await within(srv.exited, STOP_MS, `${srv.name} to exit after SIGTERM`);
-    } catch (e) {
-        srv.child.kill('SIGKILL');
-        throw e;
-    }
-    check(r.code === 0 && r.signal === null, `${srv.name} after SIGTERM: exit code ${r.code}, signal ${r.signal}; expected 0`);
 }
 
 // A ws client with a queue of received messages and a promise of its 'close' event.
