@@ -203,3 +203,70 @@ TEST_CASE("message_assembler: after a frame-level error nothing more is parsed",
     CHECK(a.broken());
     CHECK(a.next(in).kind == kind::error);
 }
+
+TEST_CASE("message_assembler: a whole frame at once gives what octet-by-octet feeding gives", "[protocol][message_assembler]") {
+    // Whole single-frame messages at the front of the input take a one-step path; fed one
+    // octet at a time the same stream goes through the frame parser. Both must agree on
+    // every event, payload and error, at and around each limit and rule that path checks.
+    const auto raw = [](std::initializer_list<int> octets) {
+        std::string s;
+        for (int o : octets) s += static_cast<char>(o);
+        return s;
+    };
+    const std::string multi = "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80";
+    struct sample {
+        const char* name;
+        std::string stream;
+        message_limits limits;
+    };
+    message_limits tight;
+    tight.max_message_bytes = 200;
+    tight.max_frame_bytes = 300;
+    message_limits tight_frame;
+    tight_frame.max_frame_bytes = 200;
+    message_limits no_fragments;
+    no_fragments.max_fragments = 0;
+    const std::vector<sample> samples{
+        {"empty text", client_frame(opcode::text, ""), {}},
+        {"sizes 1, 125, 126, 4096, 65535", client_frame(opcode::binary, "x") + client_frame(opcode::text, repeat('a', 125)) +
+             client_frame(opcode::binary, repeat('b', 126)) + client_frame(opcode::text, repeat('c', 4096)) +
+             client_frame(opcode::binary, repeat('d', 65535)), {}},
+        {"65536 (64-bit length: general path)", client_frame(opcode::binary, repeat('e', 65536)), {}},
+        {"multi-byte text", client_frame(opcode::text, multi) + client_frame(opcode::text, multi + multi), {}},
+        {"invalid UTF-8, then a close", client_frame(opcode::text, "ok\xff") + client_frame(opcode::close, "\x03\xe8"), {}},
+        {"truncated UTF-8 at the end", client_frame(opcode::text, "\xe2\x82"), {}},
+        {"message at the limit, then over it", client_frame(opcode::binary, repeat('f', 200)) + client_frame(opcode::binary, repeat('g', 201)), tight},
+        {"frame at the limit, then over it", client_frame(opcode::binary, repeat('h', 200)) + client_frame(opcode::binary, repeat('i', 201)), tight_frame},
+        {"no fragments allowed", client_frame(opcode::binary, "j"), no_fragments},
+        {"non-minimal 16-bit length", raw({0x82, 0xFE, 0x00, 0x05, 1, 2, 3, 4, 'a', 'b', 'c', 'd', 'e'}), {}},
+        {"unmasked frame", raw({0x82, 0x01, 'k'}), {}},
+        {"RSV1 set", client_frame(opcode::binary, "l", true, 4), {}},
+        {"first fragment, then whole frames", client_frame(opcode::text, "m", false) + client_frame(opcode::continuation, "n") +
+             client_frame(opcode::text, "o") + client_frame(opcode::binary, "p", false), {}},
+        {"data frame inside a fragmented message", client_frame(opcode::text, "q", false) + client_frame(opcode::binary, "r"), {}},
+    };
+    for (const auto& s : samples) {
+        INFO(s.name);
+        const auto whole = run(s.stream, 0, s.limits);
+        const auto octets = run(s.stream, 1, s.limits);
+        REQUIRE(whole.size() == octets.size());
+        REQUIRE_FALSE(whole.empty());
+        for (std::size_t i = 0; i < whole.size(); ++i) {
+            INFO("event " << i);
+            CHECK(whole[i].k == octets[i].k);
+            CHECK(whole[i].op == octets[i].op);
+            CHECK(whole[i].payload == octets[i].payload);
+            CHECK(whole[i].error == octets[i].error);
+        }
+    }
+    // And the outcomes themselves, so agreement on a wrong answer cannot pass.
+    CHECK(run(samples[1].stream).size() == 5);
+    CHECK(run(samples[4].stream).front().error == make_error_code(error::invalid_utf8));
+    CHECK(run(samples[6].stream, 0, tight).back().error == make_error_code(error::message_too_big));
+    CHECK(run(samples[7].stream, 0, tight_frame).back().error == make_error_code(error::frame_too_big));
+    CHECK(run(samples[8].stream, 0, no_fragments).back().error == make_error_code(error::too_many_fragments));
+    CHECK(run(samples[9].stream).back().error == make_error_code(error::bad_payload_length));
+    CHECK(run(samples[10].stream).back().error == make_error_code(error::unmasked_frame));
+    CHECK(run(samples[11].stream).back().error == make_error_code(error::reserved_bits));
+    CHECK(run(samples[13].stream).back().error == make_error_code(error::expected_continuation));
+}

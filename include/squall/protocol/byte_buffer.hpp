@@ -185,7 +185,10 @@ private:
         const std::size_t need = live + n;
         std::size_t cap = b_->capacity * 2;
         if (cap < need) cap = round_up(need);
-        block* nb = pool::local().take(need);
+        // Geometric growth from the pool too: a block that merely fits would be outgrown and
+        // copied again by the next append.
+        block* nb = pool::local().take(cap);
+        if (nb == nullptr) nb = pool::local().take(need);
         if (nb == nullptr) nb = allocate(cap);
         if (live != 0) std::memcpy(bytes(nb), data(), live);
         nb->size = live;

@@ -107,36 +107,7 @@ public:
         case core_state::open:
         case core_state::closing: break;
         }
-        if (!in.empty() || leftover_pending()) {
-            last_received_ = now;
-            ping_outstanding_since_ = no_ping_outstanding;
-        }
-        core_event out; // one result object on every path (NRVO; see message_assembler::next)
-        for (;;) {
-            if (assembler_.broken()) { // RFC 6455 §7.1.7: no more processing after a failure
-                in = {};
-                return out;
-            }
-            assembler_event ev;
-            if (leftover_pending()) {
-                auto& head = hs_->head;
-                std::span<std::uint8_t> rest{head.data() + hs_->leftover, head.size() - hs_->leftover};
-                ev = assembler_.next(rest);
-                hs_->leftover = head.size() - rest.size();
-                if (ev.kind == assembler_event_kind::need_more) {
-                    free_head_if_done();
-                    continue;
-                }
-            } else {
-                ev = assembler_.next(in);
-                if (ev.kind == assembler_event_kind::need_more) return out;
-            }
-            if (on_assembled(ev, now, out)) return out;
-            if (state_ == core_state::closed) {
-                in = {};
-                return out;
-            }
-        }
+        return receive_frames(in, now); // a prvalue: built straight in the caller's object
     }
 
     /// The peer closed TCP (or the read failed with `cause`). Returns the error event for
@@ -212,6 +183,7 @@ public:
         if (state_ != core_state::open) return make_error_code(error::closed);
         if (is_control(op) && payload.size() > max_control_payload)
             return make_error_code(error::control_payload_too_big);
+        if (output_.empty()) output_.reserve_more(payload.size() + max_frame_header_bytes + input_left_);
         append_frame(output_, op, payload, fin);
         return {};
     }
@@ -344,6 +316,53 @@ private:
     using assembler_event = message_assembler::event;
     using assembler_event_kind = message_assembler::event_kind;
 
+    // The frames of an open or closing connection. Every path returns the one object `out`,
+    // so it is built in the caller's result (NRVO): as a local copied out at the end, GCC 12
+    // assembled it from scalar stores and reread it in 16-octet loads, a store-forwarding
+    // stall per event that was 4 % of the 16-octet echo's CPU (perf annotate).
+    core_event receive_frames(std::span<std::uint8_t>& in, clock::time_point now) {
+        if (!in.empty() || leftover_pending()) {
+            last_received_ = now;
+            ping_outstanding_since_ = no_ping_outstanding;
+        }
+        core_event out;
+        for (;;) {
+            if (assembler_.broken()) { // RFC 6455 §7.1.7: no more processing after a failure
+                in = {};
+                return out;
+            }
+            assembler_event ev;
+            if (leftover_pending()) {
+                auto& head = hs_->head;
+                std::span<std::uint8_t> rest{head.data() + hs_->leftover, head.size() - hs_->leftover};
+                ev = assembler_.next(rest, &out.payload);
+                hs_->leftover = head.size() - rest.size();
+                if (ev.kind == assembler_event_kind::need_more) {
+                    free_head_if_done();
+                    continue;
+                }
+            } else {
+                ev = assembler_.next(in, &out.payload);
+                if (ev.kind == assembler_event_kind::need_more) {
+                    input_left_ = 0;
+                    out.payload = {}; // a drained message's, if one was skipped
+                    return out;
+                }
+            }
+            if (on_assembled(ev, now, out)) {
+                // What the handler sends while it sees this event likely answers this batch
+                // (an echo, a reply per request): the first frame queued takes room for the
+                // rest of it too, so the batch's output is not regrown and copied per frame.
+                input_left_ = static_cast<std::uint32_t>(in.size() < (1u << 20) ? in.size() : (1u << 20));
+                return out;
+            }
+            if (state_ == core_state::closed) {
+                in = {};
+                return out;
+            }
+        }
+    }
+
     core_event receive_head(std::span<std::uint8_t>& in, clock::time_point now) {
         (void)now;
         auto& head = hs_->head;
@@ -387,7 +406,8 @@ private:
         free_head_if_done();
     }
 
-    // Fills `out` and returns true when the assembled event is one to hand out.
+    // Fills `out` and returns true when the assembled event is one to hand out; the
+    // assembler already wrote the event's payload into out.payload.
     bool on_assembled(const assembler_event& ev, clock::time_point now, core_event& out) {
         const bool open = state_ == core_state::open;
         switch (ev.kind) {
@@ -396,23 +416,20 @@ private:
             if (!open) return false; // closing: data is drained, not delivered
             out.kind = core_event_kind::message;
             out.op = ev.op;
-            out.payload = ev.payload;
             return true;
         case assembler_event_kind::ping:
             if (!open) return false;
-            append_frame(output_, opcode::pong, ev.payload); // RFC 6455 §5.5.2
+            append_frame(output_, opcode::pong, out.payload); // RFC 6455 §5.5.2
             out.kind = core_event_kind::ping;
             out.op = opcode::ping;
-            out.payload = ev.payload;
             return true;
         case assembler_event_kind::pong:
             if (!open) return false;
             out.kind = core_event_kind::pong;
             out.op = opcode::pong;
-            out.payload = ev.payload;
             return true;
         case assembler_event_kind::close:
-            out = on_close_frame(ev.payload, now);
+            out = on_close_frame(out.payload, now);
             return out.kind != core_event_kind::none;
         case assembler_event_kind::error:
             // Already closing: our close frame is out or queued and the peer cannot be told
@@ -555,6 +572,9 @@ private:
     clock::time_point ping_outstanding_since_ = no_ping_outstanding; // or when the oldest unanswered ping went out
     close_code peer_code_ = close_code::abnormal;
     core_state state_ = core_state::handshake;
+    // Input octets left in the batch when the last event was handed out (at most 1 MiB; 0
+    // between batches): the output reservation hint of send().
+    std::uint32_t input_left_ = 0;
     bool is_upgrade_ = false;
     bool request_released_ = false;
 };

@@ -65,6 +65,8 @@ public:
     std::error_code error() const noexcept {
         return state_ == state::failed ? make_error_code(error_) : std::error_code{};
     }
+    /// Between frames with no header octets kept: the next octet starts a frame.
+    bool at_frame_start() const noexcept { return state_ == state::header && have_ == 0; }
     /// Payload octets of the current frame not yet handed out.
     std::uint64_t remaining() const noexcept { return remaining_; }
     void set_rules(const frame_rules& r) noexcept { rules_ = r; }

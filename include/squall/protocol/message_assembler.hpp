@@ -13,6 +13,7 @@
 #include <squall/protocol/frame_parser.hpp>
 #include <squall/protocol/utf8.hpp>
 
+#include <array>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -51,7 +52,11 @@ public:
     /// the assembler drains data frames unseen and still reports control frames, so the
     /// peer's close can be read. After a frame-level error (broken()) nothing more can be
     /// trusted (RFC 6455 §7.1.7) and every call returns that error again.
-    event next(std::span<std::uint8_t>& in) {
+    ///
+    /// With `payload_to`, the event's payload is written there instead of into event::payload:
+    /// a caller that hands the payload on in an event object of its own (connection_core)
+    /// saves a copy, and the stall of rereading two fresh 8-octet stores as one 16-octet load.
+    event next(std::span<std::uint8_t>& in, std::span<const std::uint8_t>* payload_to = nullptr) {
         // One result object on every path, so it is constructed in place (NRVO): with several
         // returned temporaries GCC 12 spent 33 instead of 15 ns per 16-octet frame.
         event out;
@@ -69,6 +74,9 @@ public:
             buffer_.truncate(buffer_.size() - control_size_);
             control_size_ = 0;
         }
+        if (!in_message_ && !draining_ && parser_.at_frame_start() &&
+            next_whole_message(in, out, payload_to ? *payload_to : out.payload))
+            return out;
         for (;;) {
             const auto ev = parser_.next(in);
             switch (ev.kind) {
@@ -84,7 +92,7 @@ public:
                 }
                 break;
             case frame_parser::event_kind::payload:
-                if (on_payload(ev.chunk, ev.last, out)) return out;
+                if (on_payload(ev.chunk, ev.last, out, payload_to ? *payload_to : out.payload)) return out;
                 break;
             }
         }
@@ -141,20 +149,63 @@ private:
         return {};
     }
 
+    // The common case in one step: a whole unfragmented text or binary message (FIN, no RSV,
+    // masked, 7- or 16-bit length, within the limits) at the front of the input, nothing
+    // pending. It gives what the general path gives (the frame parser's header and payload
+    // events, then on_header and on_payload), at a third of the instructions per 16-octet
+    // message under callgrind. Anything else returns false untouched and goes the general way,
+    // which also reports every fault; only invalid UTF-8 is reported here, as there.
+    bool next_whole_message(std::span<std::uint8_t>& in, event& out, std::span<const std::uint8_t>& payload) {
+        if (in.size() < 6) return false;
+        const std::uint8_t b0 = in[0];
+        const std::uint8_t b1 = in[1];
+        if ((b0 != 0x81 && b0 != 0x82) || (b1 & 0x80) == 0) return false;
+        std::size_t length = b1 & 0x7F;
+        std::size_t header = 6;
+        if (length == 126) {
+            if (in.size() < 8) return false;
+            length = (std::size_t{in[2]} << 8) | in[3];
+            header = 8;
+            if (length < 126) return false; // not minimal: bad_payload_length, reported there
+        } else if (length == 127) {
+            return false;
+        }
+        if (in.size() - header < length || length > limits_.max_frame_bytes ||
+            length > limits_.max_message_bytes || limits_.max_fragments == 0)
+            return false;
+        std::uint8_t* p = in.data() + header;
+        std::array<std::uint8_t, 4> key;
+        std::memcpy(key.data(), p - 4, 4);
+        apply_mask(p, length, key, 0);
+        in = in.subspan(header + length);
+        const opcode op = b0 == 0x81 ? opcode::text : opcode::binary;
+        if (op == opcode::text) {
+            utf8_.reset();
+            if (!utf8_.feed(p, length) || !utf8_.complete()) {
+                fail(make_error_code(error::invalid_utf8), out);
+                return true;
+            }
+        }
+        out.kind = event_kind::message;
+        out.op = op;
+        payload = {p, length};
+        return true;
+    }
+
     // Returns true when `out` holds an event to hand out.
-    bool on_payload(std::span<std::uint8_t> chunk, bool last, event& out) {
+    bool on_payload(std::span<std::uint8_t> chunk, bool last, event& out, std::span<const std::uint8_t>& payload) {
         const auto& h = parser_.header();
         if (is_control(h.op)) {
             // Whole in the input: handed out in place. Split: gathered behind whatever partial
             // message buffer_ holds, and cut off again by the next call.
             if (control_size_ == 0 && last) {
-                out.payload = chunk;
+                payload = chunk;
             } else {
                 buffer_.append(chunk);
                 control_size_ += static_cast<std::uint8_t>(chunk.size());
                 if (!last) return false;
                 control_buffered_ = true;
-                out.payload = {buffer_.data() + buffer_.size() - control_size_, control_size_};
+                payload = {buffer_.data() + buffer_.size() - control_size_, control_size_};
             }
             out.kind = h.op == opcode::ping ? event_kind::ping
                      : h.op == opcode::pong ? event_kind::pong
@@ -184,9 +235,9 @@ private:
         out.kind = event_kind::message;
         out.op = message_op_;
         if (in_place) {
-            out.payload = chunk;
+            payload = chunk;
         } else {
-            out.payload = buffer_.span();
+            payload = buffer_.span();
             release_buffer_ = true;
         }
         return true;
