@@ -47,8 +47,7 @@ public:
     /// Queues a message (text or binary as the view says). Throws closed_error on a closing
     /// or closed connection and std::system_error(send_queue_full) over the queue cap.
     void send(message_view m) {
-        std::error_code ec;
-        throw_if(send(m, ec));
+        if (const error e = queue_message(m.kind(), m.bytes()); e != error{}) throw_if(make_error_code(e));
     }
     std::error_code send(message_view m, std::error_code& ec) { return ec = queue(m.kind(), m.bytes()); }
     /// Queues octets that are already whole server frames (a broadcast framed once), under the
@@ -193,17 +192,20 @@ private:
 
     // DESIGN §1 send queue: refused when the queue already holds the cap or more; a single
     // message larger than the cap still goes into an empty queue.
-    std::error_code may_queue() const noexcept {
-        if (!open()) return make_error_code(error::closed);
-        if (buffered_amount() >= server_->options().send_queue_limit) return make_error_code(error::send_queue_full);
+    std::error_code may_queue() const noexcept { return to_error_code(queue_refusal()); }
+    error queue_refusal() const noexcept {
+        if (!open()) return error::closed;
+        if (buffered_amount() >= server_->options().send_queue_limit) return error::send_queue_full;
         return {};
     }
 
-    std::error_code queue(opcode op, std::span<const std::uint8_t> payload) {
-        if (auto ec = may_queue()) return ec;
-        auto ec = core_.send(op, payload);
-        after_send(ec);
-        return ec;
+    std::error_code queue(opcode op, std::span<const std::uint8_t> payload) { return to_error_code(queue_message(op, payload)); }
+    // queue() without a std::error_code on success: the per-message path of send().
+    error queue_message(opcode op, std::span<const std::uint8_t> payload) {
+        if (const error refused = queue_refusal(); refused != error{}) return refused;
+        const error e = core_.queue_frame(op, payload);
+        if (e == error{} && !in_batch_) derived().output_ready();
+        return e;
     }
 
     void after_send(std::error_code ec) {

@@ -90,6 +90,9 @@ const std::error_category& handshake_category() noexcept;
 const std::error_category& condition_category() noexcept;
 
 inline std::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
+/// An enumerator that may be error{} (no fault) as a std::error_code: the empty code for
+/// error{}. Hot paths carry the bare enumerator and convert only here.
+inline std::error_code to_error_code(error e) noexcept { return e == error{} ? std::error_code{} : make_error_code(e); }
 inline std::error_code make_error_code(handshake_error e) noexcept {
     return {static_cast<int>(e), handshake_category()};
 }

@@ -180,9 +180,14 @@ public:
 
     /// Queues one frame (a message, or a fragment when fin is false). error::closed unless open.
     std::error_code send(opcode op, std::span<const std::uint8_t> payload, bool fin = true) {
-        if (state_ != core_state::open) return make_error_code(error::closed);
-        if (is_control(op) && payload.size() > max_control_payload)
-            return make_error_code(error::control_payload_too_big);
+        return to_error_code(queue_frame(op, payload, fin));
+    }
+    /// The same, with the fault as a bare enumerator (error{} when queued): the per-message
+    /// path of the driver, which builds no std::error_code unless something failed (each
+    /// empty one is a call into the C++ runtime for its category).
+    error queue_frame(opcode op, std::span<const std::uint8_t> payload, bool fin = true) {
+        if (state_ != core_state::open) return error::closed;
+        if (is_control(op) && payload.size() > max_control_payload) return error::control_payload_too_big;
         if (output_.empty()) output_.reserve_more(payload.size() + max_frame_header_bytes + input_left_);
         append_frame(output_, op, payload, fin);
         return {};
