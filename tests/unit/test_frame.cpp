@@ -31,10 +31,15 @@ TEST_CASE("frame: header uses the minimal length encoding", "[protocol][frame]")
 
 TEST_CASE("frame: apply_mask matches the byte-wise definition at any alignment length and phase", "[protocol][frame]") {
     const std::array<std::uint8_t, 4> key{0xA1, 0x0B, 0xFF, 0x42};
-    std::vector<std::uint8_t> base(200);
+    std::vector<std::uint8_t> base(4200);
     for (std::size_t i = 0; i < base.size(); ++i) base[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    // Every length to 100, then around the 32-octet-word path's thresholds (256 octets,
+    // 128-octet blocks; taken where the CPU has AVX2) and a 4 KiB message.
+    std::vector<std::size_t> lengths;
+    for (std::size_t len = 0; len < 100; ++len) lengths.push_back(len);
+    for (std::size_t len : {127, 128, 129, 255, 256, 257, 300, 383, 384, 385, 511, 512, 513, 1000, 4096, 4101}) lengths.push_back(len);
     for (std::size_t offset = 0; offset < 8; ++offset) {
-        for (std::size_t len = 0; len < 100; ++len) {
+        for (std::size_t len : lengths) {
             for (std::size_t phase = 0; phase < 4; ++phase) {
                 auto buf = base;
                 const auto next = apply_mask(buf.data() + offset, len, key, phase);
@@ -44,6 +49,30 @@ TEST_CASE("frame: apply_mask matches the byte-wise definition at any alignment l
                     const std::uint8_t want = inside ? base[i] ^ key[(phase + i - offset) % 4] : base[i];
                     if (buf[i] != want) FAIL("offset " << offset << " len " << len << " phase " << phase << " at " << i);
                 }
+            }
+        }
+    }
+}
+
+TEST_CASE("frame: unmask_frame and copy_payload match memcpy and the byte-wise mask", "[protocol][frame]") {
+    const std::array<std::uint8_t, 4> key{0x5C, 0x00, 0xE7, 0x19};
+    std::vector<std::uint8_t> base(400);
+    for (std::size_t i = 0; i < base.size(); ++i) base[i] = static_cast<std::uint8_t>(i * 13 + 5);
+    for (std::size_t offset = 0; offset < 8; ++offset) {
+        for (std::size_t len = 0; len <= 300; ++len) {
+            auto buf = base;
+            unmask_frame(buf.data() + offset, len, key);
+            for (std::size_t i = 0; i < buf.size(); ++i) {
+                const bool inside = i >= offset && i < offset + len;
+                const std::uint8_t want = inside ? base[i] ^ key[(i - offset) % 4] : base[i];
+                if (buf[i] != want) FAIL("unmask offset " << offset << " len " << len << " at " << i);
+            }
+            std::vector<std::uint8_t> to(base.size(), 0xEE);
+            copy_payload(to.data() + offset, base.data() + 3, len);
+            for (std::size_t i = 0; i < to.size(); ++i) {
+                const bool inside = i >= offset && i < offset + len;
+                const std::uint8_t want = inside ? base[i - offset + 3] : 0xEE;
+                if (to[i] != want) FAIL("copy offset " << offset << " len " << len << " at " << i);
             }
         }
     }
