@@ -327,7 +327,7 @@ public:
         }
         const auto& a = result.as_accept();
         try {
-            handler_ = server_->template make_handler<Derived>(core_.route(), request(), a);
+            server_->make_handler(handler_, core_.route(), request(), a);
         } catch (...) {
             (void)core_.respond(500, {}, "The handler factory failed.\n");
             return;
@@ -391,7 +391,7 @@ private:
 
     Server* server_;
     protocol::connection_core core_;
-    std::unique_ptr<handler_slot<Derived>> handler_;
+    handler_holder<Derived> handler_;
     protocol::byte_buffer subprotocol_; // empty (and holding no memory) without one
     protocol::byte_buffer stash_;       // input received while paused
     std::exception_ptr last_exception_;

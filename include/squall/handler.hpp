@@ -11,6 +11,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <new>
 #include <span>
 #include <string_view>
 #include <system_error>
@@ -150,7 +151,43 @@ public:
     }
 
 private:
-    Handler handler_;
+    // A handler without data members adds nothing to the slot (the vtable pointer alone),
+    // so handler_holder keeps such a slot inside the connection.
+    [[no_unique_address]] Handler handler_;
+};
+
+/// Owns a connection's handler slot: in place when it is no bigger than a pointer (a handler
+/// without data members), else on the heap. An idle connection with such a handler holds one
+/// heap block (DESIGN §6 compact connection) instead of two.
+template <class Conn> class handler_holder {
+public:
+    handler_holder() noexcept = default;
+    handler_holder(const handler_holder&) = delete;
+    handler_holder& operator=(const handler_holder&) = delete;
+    ~handler_holder() { reset(); }
+
+    /// Destroys the current slot, if any, and makes one holding h.
+    template <class Handler> void emplace(Handler&& h) {
+        using impl = handler_slot_impl<std::remove_cvref_t<Handler>, Conn>;
+        reset();
+        if constexpr (sizeof(impl) <= sizeof(storage_) && alignof(impl) <= alignof(void*))
+            slot_ = ::new (static_cast<void*>(storage_)) impl(std::forward<Handler>(h));
+        else
+            slot_ = new impl(std::forward<Handler>(h));
+    }
+    void reset() noexcept {
+        handler_slot<Conn>* s = std::exchange(slot_, nullptr);
+        if (s == nullptr) return;
+        if (static_cast<void*>(s) == static_cast<void*>(storage_)) s->~handler_slot();
+        else delete s;
+    }
+    explicit operator bool() const noexcept { return slot_ != nullptr; }
+    handler_slot<Conn>* operator->() const noexcept { return slot_; }
+    handler_slot<Conn>* get() const noexcept { return slot_; }
+
+private:
+    handler_slot<Conn>* slot_ = nullptr;
+    alignas(void*) unsigned char storage_[sizeof(void*)];
 };
 
 } // namespace detail

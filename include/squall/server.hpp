@@ -97,10 +97,9 @@ public:
     template <class Factory> basic_websocket_server& route(std::string path, Factory factory) {
         using handler_type = std::invoke_result_t<Factory&, const request_view&, const accept&>;
         static_assert(detail::check_handler<handler_type, connection_type>());
-        routes_.push_back({std::move(path), [f = std::move(factory)](const request_view& req, const accept& a)
-                                                -> std::unique_ptr<detail::handler_slot<connection_type>> {
-                               return std::make_unique<detail::handler_slot_impl<handler_type, connection_type>>(
-                                   f(req, a));
+        routes_.push_back({std::move(path), [f = std::move(factory)](detail::handler_holder<connection_type>& into,
+                                                                     const request_view& req, const accept& a) {
+                               into.emplace(f(req, a));
                            }});
         return *this;
     }
@@ -220,9 +219,10 @@ public:
     // ---- what connections use (not for applications) ---------------------------------
     const protocol::core_config& core_config() const noexcept { return core_config_; }
     bool over_connection_limit() const noexcept { return connection_count() > options_.max_connections; }
-    template <class Conn>
-    std::unique_ptr<detail::handler_slot<Conn>> make_handler(std::size_t route, const request_view& req, const accept& a) {
-        return routes_.at(route).make(req, a);
+    /// Makes the handler of `route` for one connection, into that connection's holder.
+    void make_handler(detail::handler_holder<connection_type>& into, std::size_t route, const request_view& req,
+                      const accept& a) {
+        routes_.at(route).make(into, req, a);
     }
     void connection_closed(net::thread_context<connection_type>& ctx, const std::shared_ptr<connection_type>& c) {
         ctx.remove(*c);
@@ -239,7 +239,7 @@ private:
     };
     struct route_entry {
         std::string path;
-        std::function<std::unique_ptr<detail::handler_slot<connection_type>>(const request_view&, const accept&)> make;
+        std::function<void(detail::handler_holder<connection_type>&, const request_view&, const accept&)> make;
     };
     // Hooks the sans-IO core calls (DESIGN §1.1 steps 3 and 7).
     struct route_lookup {

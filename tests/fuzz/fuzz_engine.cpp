@@ -422,10 +422,10 @@ template <class Admission> struct fake_server {
         return s->over_limit();
     }
     template <class Conn>
-    std::unique_ptr<detail::handler_slot<Conn>> make_handler(std::size_t route, const request_view& req, const squall::accept&) {
+    void make_handler(detail::handler_holder<Conn>& into, std::size_t route, const request_view& req, const squall::accept&) {
         check(route == 0 && req.path() == "/chat");
         if (s->factory_throws()) throw std::runtime_error("factory failed");
-        return std::make_unique<detail::handler_slot_impl<fuzz_handler, Conn>>(fuzz_handler{s});
+        into.emplace(fuzz_handler{s});
     }
 
     policies_type policies_;

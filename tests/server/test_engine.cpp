@@ -30,9 +30,9 @@ template <class... Policies> struct fake_server {
     const squall::server_options& options() const { return options_; }
     bool over_connection_limit() const { return over_limit; }
     template <class Conn>
-    std::unique_ptr<squall::detail::handler_slot<Conn>> make_handler(std::size_t, const squall::request_view&,
-                                                                     const squall::accept&) {
-        return std::make_unique<squall::detail::handler_slot_impl<logging_handler, Conn>>(logging_handler{&log});
+    void make_handler(squall::detail::handler_holder<Conn>& into, std::size_t, const squall::request_view&,
+                      const squall::accept&) {
+        into.emplace(logging_handler{&log});
     }
     policies_type policies_;
     squall::protocol::core_config config_;

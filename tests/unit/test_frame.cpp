@@ -17,13 +17,13 @@ TEST_CASE("frame: header uses the minimal length encoding", "[protocol][frame]")
         {0, 2, 0}, {125, 2, 125}, {126, 4, 126}, {65535, 4, 126}, {65536, 10, 127}, {1ULL << 32, 10, 127},
     }));
     std::uint8_t out[max_frame_header_bytes];
-    const auto n = encode_header(out, frame_header{true, 0, opcode::binary, false, length, {}});
+    const auto n = encode_header(out, frame_header{.payload_length = length, .fin = true, .op = opcode::binary});
     CHECK(n == size);
     CHECK(n == header_size(length, false));
     CHECK((out[1] & 0x7F) == len7);
     CHECK(out[0] == 0x82);
     CHECK((out[1] & 0x80) == 0); // server frames are never masked
-    const auto m = encode_header(out, frame_header{false, 0, opcode::text, true, length, {1, 2, 3, 4}});
+    const auto m = encode_header(out, frame_header{.payload_length = length, .mask = {1, 2, 3, 4}, .fin = false, .op = opcode::text, .masked = true});
     CHECK(m == size + 4);
     CHECK(out[0] == 0x01);
     CHECK(std::memcmp(out + m - 4, "\x01\x02\x03\x04", 4) == 0);

@@ -17,13 +17,15 @@ public:
     using clock = std::chrono::steady_clock;
 
     /// What a connection embeds. `fire` is called on the wheel's thread once `when` has passed.
+    // 32 octets inside every connection: no slot index and no flag, since `pprev` (the link
+    // that points at this hook: its slot's head or the previous hook's `next`) says both
+    // where to unlink from and whether it is linked.
     struct hook {
-        hook* prev = nullptr;
         hook* next = nullptr;
+        hook** pprev = nullptr; // null while not in the wheel
         clock::time_point when{};
         void (*fire)(hook&) = nullptr;
-        std::uint32_t slot = 0;
-        bool linked = false;
+        bool linked() const noexcept { return pprev != nullptr; }
     };
 
     explicit timer_wheel(asio::io_context& ioc, clock::duration resolution = std::chrono::milliseconds(10),
@@ -34,12 +36,12 @@ public:
     timer_wheel& operator=(const timer_wheel&) = delete;
     ~timer_wheel() {
         for (auto& head : slots_)
-            for (hook* h = head; h != nullptr; h = h->next) h->linked = false;
+            for (hook* h = head; h != nullptr; h = h->next) h->pprev = nullptr;
     }
 
     /// (Re)schedules `h` for `when`; a hook is in the wheel at most once.
     void schedule(hook& h, clock::time_point when) {
-        if (h.linked && h.when == when) return;
+        if (h.linked() && h.when == when) return;
         cancel(h);
         h.when = when;
         link(h);
@@ -47,12 +49,11 @@ public:
     }
 
     void cancel(hook& h) noexcept {
-        if (!h.linked) return;
-        if (h.prev != nullptr) h.prev->next = h.next;
-        else slots_[h.slot] = h.next;
-        if (h.next != nullptr) h.next->prev = h.prev;
-        h.prev = h.next = nullptr;
-        h.linked = false;
+        if (!h.linked()) return;
+        *h.pprev = h.next;
+        if (h.next != nullptr) h.next->pprev = h.pprev;
+        h.next = nullptr;
+        h.pprev = nullptr;
         --pending_;
     }
 
@@ -68,12 +69,11 @@ private:
         // A deadline already due goes into the next slot to be processed.
         std::size_t tick = tick_of(h.when);
         if (tick <= processed_) tick = processed_ + 1;
-        h.slot = static_cast<std::uint32_t>(tick % slots_.size());
-        h.prev = nullptr;
-        h.next = slots_[h.slot];
-        if (h.next != nullptr) h.next->prev = &h;
-        slots_[h.slot] = &h;
-        h.linked = true;
+        hook*& head = slots_[tick % slots_.size()];
+        h.next = head;
+        if (h.next != nullptr) h.next->pprev = &h.next;
+        head = &h;
+        h.pprev = &head;
     }
 
     void arm() {
@@ -101,14 +101,15 @@ private:
         if (target >= from + slots_.size()) from = target - slots_.size() + 1;
         for (std::size_t t = from; t <= target; ++t) {
             processed_ = t;
+            // The slot's hooks move to a local list (hooks of later laps go back into this
+            // slot); each stays properly linked there until its turn, so a fire() that
+            // cancels or reschedules another hook of the list unlinks it correctly.
             hook* list = slots_[t % slots_.size()];
             slots_[t % slots_.size()] = nullptr;
+            if (list != nullptr) list->pprev = &list;
             while (list != nullptr) {
                 hook* h = list;
-                list = h->next;
-                h->prev = h->next = nullptr;
-                h->linked = false;
-                --pending_;
+                cancel(*h);
                 if (h->when <= now) {
                     if (h->fire != nullptr) h->fire(*h);
                 } else {

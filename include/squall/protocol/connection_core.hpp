@@ -152,6 +152,7 @@ public:
         }
         state_ = core_state::open;
         last_received_ = now;
+        deadline_ = {}; // open: the last ping, none yet
         hs_->leftover = hs_->parser.head_size();
         return {};
     }
@@ -278,7 +279,7 @@ public:
             }
             if (now >= ping_due()) {
                 append_frame(output_, opcode::ping, {});
-                last_ping_ = now;
+                deadline_ = now; // open: the last ping
                 if (!ping_outstanding()) ping_outstanding_since_ = now;
             }
             return {};
@@ -493,7 +494,8 @@ private:
     }
 
     clock::time_point ping_due() const noexcept {
-        const auto base = last_ping_ > last_received_ ? last_ping_ : last_received_;
+        const clock::time_point last_ping = deadline_; // open: the last ping
+        const auto base = last_ping > last_received_ ? last_ping : last_received_;
         return base + *config_->ping_interval;
     }
 
@@ -571,9 +573,11 @@ private:
     byte_buffer output_; // queued output, consumed from the front as the transport takes it
     byte_buffer peer_reason_;
     std::error_code first_error_{};
+    // Handshake and closing: the deadline (handshake_timeout, close_timeout). Open: when our
+    // last ping went out. No state needs both, so they share one member (DESIGN §6: every
+    // octet of an idle connection counts); accept() turns the one into the other.
     clock::time_point deadline_{};
     clock::time_point last_received_{};
-    clock::time_point last_ping_{};
     clock::time_point ping_outstanding_since_ = no_ping_outstanding; // or when the oldest unanswered ping went out
     close_code peer_code_ = close_code::abnormal;
     core_state state_ = core_state::handshake;

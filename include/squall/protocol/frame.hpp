@@ -77,13 +77,14 @@ inline constexpr std::size_t max_frame_header_bytes = 14;
 /// Control frames carry at most 125 octets (RFC 6455 §5.5).
 inline constexpr std::size_t max_control_payload = 125;
 
+/// Widest member first: 16 octets, not 24, inside every connection's frame parser.
 struct frame_header {
+    std::uint64_t payload_length = 0;
+    std::array<std::uint8_t, 4> mask{};
     bool fin = true;
     std::uint8_t rsv = 0; ///< RSV1..RSV3 as bits 0x4, 0x2, 0x1
     opcode op = opcode::text;
     bool masked = false;
-    std::uint64_t payload_length = 0;
-    std::array<std::uint8_t, 4> mask{};
 };
 
 /// Size of the header that encode_header writes for this length and masking.
@@ -224,7 +225,7 @@ inline void copy_payload(std::uint8_t* to, const std::uint8_t* from, std::size_t
 /// Appends one unmasked (server) frame: header and payload.
 inline void append_frame(std::string& out, opcode op, std::span<const std::uint8_t> payload, bool fin = true) {
     std::uint8_t hdr[max_frame_header_bytes];
-    const auto n = encode_header(hdr, frame_header{fin, 0, op, false, payload.size(), {}});
+    const auto n = encode_header(hdr, frame_header{.payload_length = payload.size(), .fin = fin, .op = op});
     out.append(reinterpret_cast<const char*>(hdr), n);
     out.append(reinterpret_cast<const char*>(payload.data()), payload.size());
 }
@@ -234,7 +235,7 @@ inline void append_frame(std::string& out, opcode op, std::span<const std::uint8
 inline void append_frame(byte_buffer& out, opcode op, std::span<const std::uint8_t> payload, bool fin = true) {
     const std::size_t n = header_size(payload.size(), false);
     std::uint8_t* p = out.extend(n + payload.size());
-    encode_header(p, frame_header{fin, 0, op, false, payload.size(), {}});
+    encode_header(p, frame_header{.payload_length = payload.size(), .fin = fin, .op = op});
     copy_payload(p + n, payload.data(), payload.size());
 }
 
@@ -243,7 +244,7 @@ inline void append_frame(byte_buffer& out, opcode op, std::span<const std::uint8
 inline void append_masked_frame(std::string& out, opcode op, std::span<const std::uint8_t> payload,
                                 std::array<std::uint8_t, 4> mask, bool fin = true, std::uint8_t rsv = 0) {
     std::uint8_t hdr[max_frame_header_bytes];
-    const auto n = encode_header(hdr, frame_header{fin, rsv, op, true, payload.size(), mask});
+    const auto n = encode_header(hdr, frame_header{.payload_length = payload.size(), .mask = mask, .fin = fin, .rsv = rsv, .op = op, .masked = true});
     out.append(reinterpret_cast<const char*>(hdr), n);
     const auto start = out.size();
     out.append(reinterpret_cast<const char*>(payload.data()), payload.size());

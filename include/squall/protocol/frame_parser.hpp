@@ -37,7 +37,7 @@ public:
         bool last = false;               ///< this chunk ends the frame's payload
     };
 
-    explicit frame_parser(frame_rules rules = {}) noexcept : rules_(rules) {}
+    explicit frame_parser(frame_rules rules = {}) noexcept { set_rules(rules); }
 
     /// Returns the next event, removing the octets it used from the front of `in`.
     /// A header event is always followed by at least one payload event (an empty one with
@@ -63,18 +63,23 @@ public:
 
     const frame_header& header() const noexcept { return header_; }
     std::error_code error() const noexcept {
-        return state_ == state::failed ? make_error_code(error_) : std::error_code{};
+        return state_ == state::failed ? make_error_code(static_cast<squall::error>(error_)) : std::error_code{};
     }
     /// Between frames with no header octets kept: the next octet starts a frame.
     bool at_frame_start() const noexcept { return state_ == state::header && have_ == 0; }
     /// Payload octets of the current frame not yet handed out.
     std::uint64_t remaining() const noexcept { return remaining_; }
-    void set_rules(const frame_rules& r) noexcept { rules_ = r; }
+    void set_rules(const frame_rules& r) noexcept {
+        max_frame_bytes_ = r.max_frame_bytes;
+        require_mask_ = r.require_mask;
+        allowed_rsv_ = r.allowed_rsv;
+    }
+    std::uint64_t max_frame_bytes() const noexcept { return max_frame_bytes_; }
     void reset() noexcept {
         state_ = state::header;
         have_ = 0;
         remaining_ = 0;
-        error_ = {};
+        error_ = 0;
     }
 
 private:
@@ -109,7 +114,7 @@ private:
 
     event fail(squall::error e) noexcept {
         state_ = state::failed;
-        error_ = e;
+        error_ = static_cast<std::uint8_t>(e);
         return {event_kind::error};
     }
 
@@ -141,14 +146,14 @@ private:
             std::memcpy(h.mask.data(), p + pos, 4);
         }
         // RFC 6455 §5.2 order of checks; the first broken rule is reported.
-        if ((h.rsv & ~rules_.allowed_rsv) != 0) return fail(squall::error::reserved_bits);
+        if ((h.rsv & ~allowed_rsv_) != 0) return fail(squall::error::reserved_bits);
         if (!is_known_opcode(op)) return fail(squall::error::bad_opcode);
         h.op = static_cast<opcode>(op);
-        if (rules_.require_mask && !h.masked) return fail(squall::error::unmasked_frame);
+        if (require_mask_ && !h.masked) return fail(squall::error::unmasked_frame);
         if (is_control(h.op)) {
             if (!h.fin) return fail(squall::error::fragmented_control_frame);
             if (h.payload_length > max_control_payload) return fail(squall::error::control_frame_too_big);
-        } else if (h.payload_length > rules_.max_frame_bytes) {
+        } else if (h.payload_length > max_frame_bytes_) {
             return fail(squall::error::frame_too_big);
         }
         remaining_ = h.payload_length;
@@ -157,14 +162,18 @@ private:
         return {event_kind::header};
     }
 
-    frame_rules rules_;
+    // The rules are kept field by field among the small members: one connection holds one
+    // parser, and DESIGN §6 counts every octet of an idle connection.
     frame_header header_{};
     std::uint64_t remaining_ = 0;
+    std::uint64_t max_frame_bytes_ = 0;
     std::uint8_t buf_[max_frame_header_bytes]{};
     std::uint8_t have_ = 0;
     std::uint8_t phase_ = 0; // mask key position of the next payload octet
     state state_ = state::header;
-    squall::error error_{}; // meaningful while failed
+    std::uint8_t error_ = 0; // a squall::error, meaningful while failed
+    bool require_mask_ = true;
+    std::uint8_t allowed_rsv_ = 0;
 };
 
 } // namespace squall::inline v0::protocol

@@ -12,10 +12,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace squall::inline v0::protocol {
@@ -162,7 +164,7 @@ public:
             case state::value_lf:
                 if (c != '\n') return fail_(handshake_error::bad_header);
                 if (field_count_ == max_header_fields) return fail_(handshake_error::head_too_large);
-                positions_[field_count_++] = current_;
+                store_position_(field_count_++, current_);
                 state_ = state::line_start;
                 break;
             case state::final_lf:
@@ -240,6 +242,16 @@ private:
         std::uint32_t name_begin = 0, name_end = 0, value_begin = 0, value_end = 0;
     };
 
+    // While the head is incomplete its buffer may still move, so a field is kept as offsets;
+    // they are stored in the bytes of the field's own slot of fields_, which finish_ turns
+    // into views. One array instead of two: 1.6 KiB less in every handshake in flight (and in
+    // the heap holes a burst of handshakes leaves between connections).
+    static_assert(sizeof(field_position) <= sizeof(header_field) && std::is_trivially_copyable_v<field_position> &&
+                  std::is_trivially_copyable_v<header_field>);
+    void store_position_(std::size_t i, const field_position& p) noexcept {
+        std::memcpy(static_cast<void*>(&fields_[i]), &p, sizeof p);
+    }
+
     parse_status fail_(handshake_error e) noexcept {
         state_ = state::failed;
         error_ = make_error_code(e);
@@ -254,7 +266,8 @@ private:
         method_ = slice_(all, 0, method_end_);
         target_ = slice_(all, target_begin_, target_end_);
         for (std::size_t i = 0; i < field_count_; ++i) {
-            const field_position& p = positions_[i];
+            field_position p;
+            std::memcpy(static_cast<void*>(&p), static_cast<const void*>(&fields_[i]), sizeof p);
             fields_[i] = header_field{slice_(all, p.name_begin, p.name_end), slice_(all, p.value_begin, p.value_end)};
         }
         join_repeated_();
@@ -314,7 +327,6 @@ private:
         current_ = o.current_;
         method_ = o.method_;
         target_ = o.target_;
-        positions_ = o.positions_;
         fields_ = o.fields_;
     }
 
@@ -354,7 +366,6 @@ private:
     http_version_number version_{};
     field_position current_{};
     std::string_view method_{}, target_{};
-    std::array<field_position, max_header_fields> positions_{};
     std::array<header_field, max_header_fields> fields_{};
     std::vector<header_field> joined_;
     std::string joined_storage_;

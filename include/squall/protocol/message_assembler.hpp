@@ -43,7 +43,8 @@ public:
     };
 
     explicit message_assembler(message_limits limits = {}) noexcept
-        : limits_(limits), parser_(frame_rules{limits.max_frame_bytes, true, 0}) {}
+        : max_message_bytes_(limits.max_message_bytes), parser_(frame_rules{limits.max_frame_bytes, true, 0}),
+          max_fragments_(limits.max_fragments) {}
 
     /// Returns the next event, consuming octets from the front of `in` (unmasked in place).
     /// need_more means `in` is empty.
@@ -73,7 +74,8 @@ public:
     /// A frame-level error made the input unreadable.
     bool broken() const noexcept { return broken_; }
     void set_limits(const message_limits& l) noexcept {
-        limits_ = l;
+        max_message_bytes_ = l.max_message_bytes;
+        max_fragments_ = l.max_fragments;
         parser_.set_rules(frame_rules{l.max_frame_bytes, true, 0});
     }
     /// Octets held for an unfinished message (per-connection memory).
@@ -94,7 +96,7 @@ private:
         // Every fault here is one of squall's (the parser's or the assembler's own), so its
         // enumerator is all that needs keeping.
         assert(ec.category() == error_category());
-        error_ = static_cast<error>(ec.value());
+        error_ = static_cast<std::uint8_t>(ec.value());
         buffer_.clear();
         control_buffered_ = false;
         out.kind = event_kind::error;
@@ -114,10 +116,10 @@ private:
             fragments_ = 0;
             utf8_.reset();
         }
-        if (++fragments_ > limits_.max_fragments) return make_error_code(error::too_many_fragments);
+        if (++fragments_ > max_fragments_) return make_error_code(error::too_many_fragments);
         // Checked from the header, before any payload is buffered (DESIGN §1 size limits).
         // payload_length <= max_frame_bytes < 2^63 here, so the sum cannot overflow.
-        if (message_size_ + h.payload_length > limits_.max_message_bytes)
+        if (message_size_ + h.payload_length > max_message_bytes_)
             return make_error_code(error::message_too_big);
         message_size_ += h.payload_length;
         // Deliverable in place if it is the message's only frame and arrives whole.
@@ -129,7 +131,7 @@ private:
     SQUALL_NOINLINE void next_general(std::span<std::uint8_t>& in, event& out, std::span<const std::uint8_t>& payload) {
         if (broken_) {
             out.kind = event_kind::error;
-            out.error = make_error_code(error_);
+            out.error = make_error_code(static_cast<error>(error_));
             return;
         }
         if (release_buffer_) { // the message handed out last time lived in buffer_
@@ -184,8 +186,8 @@ private:
         } else if (length == 127) {
             return false;
         }
-        if (in.size() - header < length || length > limits_.max_frame_bytes ||
-            length > limits_.max_message_bytes || limits_.max_fragments == 0)
+        if (in.size() - header < length || length > parser_.max_frame_bytes() || length > max_message_bytes_ ||
+            max_fragments_ == 0)
             return false;
         std::uint8_t* p = in.data() + header;
         std::array<std::uint8_t, 4> key;
@@ -257,13 +259,16 @@ private:
         return true;
     }
 
-    message_limits limits_;
+    // The limits are kept field by field (max_frame_bytes lives in the parser): one
+    // connection holds one assembler, and DESIGN §6 counts every octet of an idle connection.
+    std::uint64_t max_message_bytes_;
     frame_parser parser_;
     byte_buffer buffer_;
-    utf8_validator utf8_;
     std::uint64_t message_size_ = 0;
+    utf8_validator utf8_;
     std::uint32_t fragments_ = 0;
-    error error_{}; // the fault reported, once draining_ or broken_
+    std::uint32_t max_fragments_;
+    std::uint8_t error_ = 0; // the squall::error reported, once draining_ or broken_
     opcode message_op_ = opcode::binary;
     bool in_message_ = false;
     bool whole_frame_ = false;
