@@ -151,13 +151,18 @@ public:
     using clock = protocol::clock;
 
 #if SQUALL_NET_EPOLL
-    using native_socket = int; // accepted, non-blocking
+    using native_socket = net::accepted_socket; // non-blocking, with the peer's address
 #else
     using native_socket = asio::ip::tcp::socket;
 #endif
 
+#if SQUALL_NET_EPOLL
     basic_connection(Server& server, context_type& ctx, native_socket socket)
-        : engine_type(server, clock::now()), ctx_(&ctx), stream_(std::move(socket)) {
+        : engine_type(server, clock::now()), ctx_(&ctx), stream_(socket.fd), remote_(socket.peer) {
+#else
+    basic_connection(Server& server, context_type& ctx, native_socket socket)
+        : engine_type(server, clock::now()), ctx_(&ctx), stream_(std::move(socket)), remote_(stream_.peer()) {
+#endif
         timer_hook().fire = [](net::timer_wheel::hook& h) { static_cast<basic_connection&>(h).on_timer(); };
 #if SQUALL_NET_EPOLL
         poll_entry().on_event = [](net::poller::entry& e, std::uint32_t events) {
@@ -174,7 +179,6 @@ public:
     /// Starts reading (the driver calls it once, on the connection's thread).
     void start() {
         stream_.prepare();
-        remote_ = stream_.peer();
         this->core().set_remote(remote_.to_endpoint()); // for admission, with the request head
         schedule_timer();
 #if SQUALL_NET_EPOLL

@@ -319,9 +319,12 @@ private:
             if (ec) return accept_backoff(c);
             for (int i = 0; i < 64; ++i) {
                 if (shutting_down_) return;
-                const int fd = ::accept4(c.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                sockaddr_storage peer{};
+                socklen_t peer_len = sizeof peer;
+                const int fd = ::accept4(c.acceptor->native_handle(), reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                                         SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd >= 0) {
-                    start_connection(c, fd);
+                    start_connection(c, net::accepted_socket{fd, net::peer_address_of(peer)});
                     continue;
                 }
                 const int e = errno;

@@ -5277,6 +5277,30 @@ struct peer_address {
 
 #if SQUALL_NET_EPOLL
 
+/// The peer's address from what accept4 filled in (family 0 if neither IPv4 nor IPv6).
+inline peer_address peer_address_of(const sockaddr_storage& ss) noexcept {
+    peer_address p;
+    if (ss.ss_family == AF_INET) {
+        const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+        std::memcpy(p.bytes.data(), &a.sin_addr, 4);
+        p.port = ntohs(a.sin_port);
+        p.family = 4;
+    } else if (ss.ss_family == AF_INET6) {
+        const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+        std::memcpy(p.bytes.data(), &a.sin6_addr, 16);
+        p.port = ntohs(a.sin6_port);
+        p.family = 6;
+    }
+    return p;
+}
+
+/// A socket accept4 returned (non-blocking), with the peer address it reported: no
+/// getpeername call per connection.
+struct accepted_socket {
+    int fd = -1;
+    peer_address peer{};
+};
+
 class poller {
 public:
     /// What a registered socket's owner embeds: `on_event` gets the epoll event bits.
@@ -5406,25 +5430,6 @@ public:
     void prepare() noexcept {
         int one = 1;
         ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    /// The peer's address and port (family 0 if the socket has none).
-    peer_address peer() const noexcept {
-        sockaddr_storage ss{};
-        socklen_t len = sizeof ss;
-        peer_address p;
-        if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return p;
-        if (ss.ss_family == AF_INET) {
-            const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
-            std::memcpy(p.bytes.data(), &a.sin_addr, 4);
-            p.port = ntohs(a.sin_port);
-            p.family = 4;
-        } else if (ss.ss_family == AF_INET6) {
-            const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
-            std::memcpy(p.bytes.data(), &a.sin6_addr, 16);
-            p.port = ntohs(a.sin6_port);
-            p.family = 6;
-        }
-        return p;
     }
 
 private:
@@ -5752,13 +5757,18 @@ public:
     using clock = protocol::clock;
 
 #if SQUALL_NET_EPOLL
-    using native_socket = int; // accepted, non-blocking
+    using native_socket = net::accepted_socket; // non-blocking, with the peer's address
 #else
     using native_socket = asio::ip::tcp::socket;
 #endif
 
+#if SQUALL_NET_EPOLL
     basic_connection(Server& server, context_type& ctx, native_socket socket)
-        : engine_type(server, clock::now()), ctx_(&ctx), stream_(std::move(socket)) {
+        : engine_type(server, clock::now()), ctx_(&ctx), stream_(socket.fd), remote_(socket.peer) {
+#else
+    basic_connection(Server& server, context_type& ctx, native_socket socket)
+        : engine_type(server, clock::now()), ctx_(&ctx), stream_(std::move(socket)), remote_(stream_.peer()) {
+#endif
         timer_hook().fire = [](net::timer_wheel::hook& h) { static_cast<basic_connection&>(h).on_timer(); };
 #if SQUALL_NET_EPOLL
         poll_entry().on_event = [](net::poller::entry& e, std::uint32_t events) {
@@ -5775,7 +5785,6 @@ public:
     /// Starts reading (the driver calls it once, on the connection's thread).
     void start() {
         stream_.prepare();
-        remote_ = stream_.peer();
         this->core().set_remote(remote_.to_endpoint()); // for admission, with the request head
         schedule_timer();
 #if SQUALL_NET_EPOLL
@@ -6333,9 +6342,12 @@ private:
             if (ec) return accept_backoff(c);
             for (int i = 0; i < 64; ++i) {
                 if (shutting_down_) return;
-                const int fd = ::accept4(c.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                sockaddr_storage peer{};
+                socklen_t peer_len = sizeof peer;
+                const int fd = ::accept4(c.acceptor->native_handle(), reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                                         SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd >= 0) {
-                    start_connection(c, fd);
+                    start_connection(c, net::accepted_socket{fd, net::peer_address_of(peer)});
                     continue;
                 }
                 const int e = errno;

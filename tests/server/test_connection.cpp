@@ -191,7 +191,8 @@ struct token_admission {
     using policy_role = squall::admission_role;
     squall::admission admit(const squall::request_view& req) const {
         // Admission sees who connected (DESIGN §1: method, target, query, headers, endpoint).
-        if (req.remote_endpoint() == nullptr || req.remote_endpoint()->address != "127.0.0.1")
+        if (req.remote_endpoint() == nullptr || req.remote_endpoint()->address != "127.0.0.1" ||
+            req.remote_endpoint()->port == 0)
             return squall::reject{400, "unknown peer"};
         if (req.query_param("token") != "s3cret")
             return squall::reject{401, "missing or wrong token"}.header("WWW-Authenticate", "Token");

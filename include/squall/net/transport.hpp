@@ -75,6 +75,30 @@ struct peer_address {
 
 #if SQUALL_NET_EPOLL
 
+/// The peer's address from what accept4 filled in (family 0 if neither IPv4 nor IPv6).
+inline peer_address peer_address_of(const sockaddr_storage& ss) noexcept {
+    peer_address p;
+    if (ss.ss_family == AF_INET) {
+        const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+        std::memcpy(p.bytes.data(), &a.sin_addr, 4);
+        p.port = ntohs(a.sin_port);
+        p.family = 4;
+    } else if (ss.ss_family == AF_INET6) {
+        const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+        std::memcpy(p.bytes.data(), &a.sin6_addr, 16);
+        p.port = ntohs(a.sin6_port);
+        p.family = 6;
+    }
+    return p;
+}
+
+/// A socket accept4 returned (non-blocking), with the peer address it reported: no
+/// getpeername call per connection.
+struct accepted_socket {
+    int fd = -1;
+    peer_address peer{};
+};
+
 class poller {
 public:
     /// What a registered socket's owner embeds: `on_event` gets the epoll event bits.
@@ -204,25 +228,6 @@ public:
     void prepare() noexcept {
         int one = 1;
         ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    /// The peer's address and port (family 0 if the socket has none).
-    peer_address peer() const noexcept {
-        sockaddr_storage ss{};
-        socklen_t len = sizeof ss;
-        peer_address p;
-        if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return p;
-        if (ss.ss_family == AF_INET) {
-            const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
-            std::memcpy(p.bytes.data(), &a.sin_addr, 4);
-            p.port = ntohs(a.sin_port);
-            p.family = 4;
-        } else if (ss.ss_family == AF_INET6) {
-            const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
-            std::memcpy(p.bytes.data(), &a.sin6_addr, 16);
-            p.port = ntohs(a.sin6_port);
-            p.family = 6;
-        }
-        return p;
     }
 
 private:
