@@ -36,6 +36,12 @@ struct server_options {
     std::size_t send_queue_limit = 16u * 1024 * 1024;
     /// Answers plain HTTP requests; without one they get 400 ("Can Upgrade only to WebSocket").
     std::function<http_response(const request_view&)> http_responder;
+    /// Linux: the listener uses TCP_DEFER_ACCEPT, so a connection reaches the server with its
+    /// request's first octets (one wake-up per handshake instead of two). A client that
+    /// connects and sends nothing is held by the kernel for about this long before squall
+    /// sees it (and its handshake_timeout starts). Zero: connections are reported as soon as
+    /// TCP completes. Ignored elsewhere.
+    std::chrono::seconds defer_accept = std::chrono::seconds(1);
 };
 
 } // namespace squall::inline v0

@@ -312,6 +312,30 @@ TEST_CASE("server: a client that never finishes its head is dropped at the deadl
     CHECK(eventually([&] { return f.server.connection_count() == 0; }));
 }
 
+#if defined(__linux__)
+TEST_CASE("server: defer_accept hands a connection over with its first octets; zero turns it off", "[server][handshake]") {
+    SECTION("default (1 s): a silent client is not the server's yet, a speaking one is") {
+        fixture f{squall::no_ping{}};
+        f.start();
+        auto silent = f.client();
+        std::this_thread::sleep_for(200ms);
+        CHECK(f.server.connection_count() == 0); // the kernel holds it until octets arrive
+        auto c = f.client();
+        REQUIRE(c.upgrade()->status == 101);
+        CHECK(f.server.connection_count() == 1);
+        silent.write("GET / HTTP/1.1\r\n");
+        CHECK(eventually([&] { return f.server.connection_count() == 2; }));
+    }
+    SECTION("zero: a connection is counted as soon as TCP completes") {
+        fixture f{squall::no_ping{}};
+        f.server.options().defer_accept = std::chrono::seconds(0);
+        f.start();
+        auto silent = f.client();
+        CHECK(eventually([&] { return f.server.connection_count() == 1; }));
+    }
+}
+#endif
+
 TEST_CASE("server: max_connections answers 503 beyond the cap", "[server][handshake]") {
     fixture f{squall::no_ping{}};
     f.server.options().max_connections = 1;
