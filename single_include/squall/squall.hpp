@@ -4596,6 +4596,13 @@ struct server_options {
 #define ASIO_HAS_CO_AWAIT 1
 #endif
 
+// A standard header first: Asio 1.22's config reads libstdc++'s macros (aligned_alloc
+// among them) and, included before any of them, configures itself differently in this
+// translation unit than in one that included a standard header first. The two then disagree
+// on how handler memory is allocated and freed (an ODR violation ASan reports as
+// alloc-dealloc-mismatch; tests/server/test_timer_wheel.cpp includes this header first).
+#include <cstddef>
+
 #include <asio/version.hpp>
 
 #if ASIO_VERSION < 102200
