@@ -572,10 +572,13 @@ def targets(s):
                      f"{fmt(hc, 2)}× Beast's"))
     rss = get("squall/idle", "rss_per_conn_b")
     rows.append(line("RSS per idle connection ≤ 512 B", None if rss is None else rss <= 512, f"{fmt(rss)} B"))
-    allocs = [get(f"squall/{x}", "allocs_per") for x in ECHO]
-    worst = max((a for a in allocs if a is not None), default=None)
-    rows.append(line("0 allocations per message (every echo scenario)", None if worst is None else worst < 0.001,
-                     f"worst {fmt(worst, 4)}/msg"))
+    # One row per echo scenario: 16 B and 4 KiB messages live in the receive buffer and pooled
+    # output blocks; 1 MiB x P1 with 100 connections keeps 100 partial 1 MiB messages at once,
+    # more than a thread's buffer pool holds (8 blocks, 8 MiB), so it is reported on its own.
+    for scen in ECHO:
+        a = get(f"squall/{scen}", "allocs_per")
+        rows.append(line(f"{SCENARIOS[scen][0]}: 0 allocations per message", None if a is None else a < 0.001,
+                         f"{fmt(a, 4)}/msg"))
     return rows
 
 
