@@ -1477,7 +1477,11 @@ public:
         event_kind kind = event_kind::need_more;
         opcode op = opcode::binary;               ///< text or binary for a message
         std::span<const std::uint8_t> payload{};  ///< valid until the next call to next()
-        std::error_code error{};
+        squall::error fault{};                    ///< error: the fault (error{} otherwise)
+        /// The fault as a std::error_code (empty unless kind is error). Kept as the bare
+        /// enumerator: an empty std::error_code member costs a call into the C++ runtime per
+        /// event built.
+        std::error_code error() const noexcept { return to_error_code(fault); }
         std::string_view text() const noexcept { return as_text(payload); }
     };
 
@@ -1503,7 +1507,10 @@ public:
         // is out of line.
         event out;
         auto& payload = payload_to ? *payload_to : out.payload;
-        if (SQUALL_LIKELY(at_message_start()) && next_whole_message(in, out, payload)) return out;
+        if (SQUALL_LIKELY(at_message_start())) {
+            // A batch's last call finds the input used up, with nothing to let go of.
+            if (in.empty() || next_whole_message(in, out, payload)) return out;
+        }
         next_general(in, out, payload);
         return out;
     }
@@ -1539,7 +1546,7 @@ private:
         buffer_.clear();
         control_buffered_ = false;
         out.kind = event_kind::error;
-        out.error = ec;
+        out.fault = static_cast<error>(ec.value());
     }
 
     std::error_code on_header(const frame_header& h) noexcept {
@@ -1570,7 +1577,7 @@ private:
     SQUALL_NOINLINE void next_general(std::span<std::uint8_t>& in, event& out, std::span<const std::uint8_t>& payload) {
         if (broken_) {
             out.kind = event_kind::error;
-            out.error = make_error_code(static_cast<error>(error_));
+            out.fault = static_cast<error>(error_);
             return;
         }
         if (release_buffer_) { // the message handed out last time lived in buffer_
@@ -3129,8 +3136,8 @@ private:
             // Already closing: our close frame is out or queued and the peer cannot be told
             // twice; keep waiting for its close, EOF or the closing deadline.
             if (!open) return false;
-            start_closing(close_code_for_error(ev.error), {}, now);
-            out = report(ev.error);
+            start_closing(close_code_for_error(ev.error()), {}, now);
+            out = report(ev.error());
             return out.kind != core_event_kind::none;
         }
         return false;

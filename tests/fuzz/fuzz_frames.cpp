@@ -44,7 +44,7 @@ void check_event(const message_assembler::event& ev, const message_limits& limit
     case kind::ping:
     case kind::pong:
     case kind::close: check(ev.payload.size() <= max_control_payload); break;
-    case kind::error: check(ev.error.category() == error_category()); break;
+    case kind::error: check(ev.error().category() == error_category()); break;
     case kind::need_more: break;
     }
 }
@@ -60,11 +60,11 @@ bool drain(message_assembler& a, std::span<std::uint8_t> in, const message_limit
             return true;
         }
         check_event(ev, limits);
-        out.push_back({ev.kind, ev.op, std::string(ev.text()), ev.error});
+        out.push_back({ev.kind, ev.op, std::string(ev.text()), ev.error()});
         if (a.broken()) {
             check(ev.kind == message_assembler::event_kind::error);
             const auto again = a.next(in);
-            check(again.kind == message_assembler::event_kind::error && again.error == ev.error);
+            check(again.kind == message_assembler::event_kind::error && again.error() == ev.error());
             return false;
         }
     }

@@ -30,7 +30,7 @@ std::vector<seen> run(std::string stream, std::size_t step = 0, message_limits l
         for (;;) {
             const auto ev = a.next(in);
             if (ev.kind == kind::need_more) break;
-            out.push_back({ev.kind, ev.op, std::string(ev.text()), ev.error});
+            out.push_back({ev.kind, ev.op, std::string(ev.text()), ev.error()});
             if (ev.kind == kind::error) return out;
         }
         if (stream.empty()) break;
@@ -123,7 +123,7 @@ TEST_CASE("message_assembler: limits are checked from the header before payload 
     // Only the 8 header octets of the second frame: the error comes before its payload.
     std::span<std::uint8_t> hdr{reinterpret_cast<std::uint8_t*>(second.data()), 8};
     const auto ev = a.next(hdr);
-    CHECK(ev.error == make_error_code(error::message_too_big));
+    CHECK(ev.error() == make_error_code(error::message_too_big));
     CHECK(a.buffered() == 0); // the unfinished message is dropped, not grown
 }
 
@@ -134,7 +134,7 @@ TEST_CASE("message_assembler: invalid UTF-8 fails on the first bad octet mid-fra
     std::span<std::uint8_t> in{reinterpret_cast<std::uint8_t*>(frame.data()), 8 + 5};
     const auto ev = a.next(in);
     CHECK(ev.kind == kind::error);
-    CHECK(ev.error == make_error_code(error::invalid_utf8));
+    CHECK(ev.error() == make_error_code(error::invalid_utf8));
 }
 
 TEST_CASE("message_assembler: UTF-8 is checked across fragments and at the message end", "[protocol][message_assembler]") {
@@ -187,7 +187,7 @@ TEST_CASE("message_assembler: after a message-level error data is drained and co
     std::string s = client_frame(opcode::continuation, "x") + client_frame(opcode::text, "dropped") +
                     client_frame(opcode::close, "\x03\xe8");
     std::span<std::uint8_t> in{reinterpret_cast<std::uint8_t*>(s.data()), s.size()};
-    CHECK(a.next(in).error == make_error_code(error::unexpected_continuation));
+    CHECK(a.next(in).error() == make_error_code(error::unexpected_continuation));
     const auto next = a.next(in);
     CHECK(next.kind == kind::close);
     CHECK(next.payload.size() == 2);
@@ -199,7 +199,7 @@ TEST_CASE("message_assembler: after a frame-level error nothing more is parsed",
     message_assembler a;
     std::string s = std::string("\x81\x01" "a", 3) + client_frame(opcode::close, "");
     std::span<std::uint8_t> in{reinterpret_cast<std::uint8_t*>(s.data()), s.size()};
-    CHECK(a.next(in).error == make_error_code(error::unmasked_frame));
+    CHECK(a.next(in).error() == make_error_code(error::unmasked_frame));
     CHECK(a.broken());
     CHECK(a.next(in).kind == kind::error);
 }

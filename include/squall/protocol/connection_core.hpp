@@ -441,8 +441,8 @@ private:
             // Already closing: our close frame is out or queued and the peer cannot be told
             // twice; keep waiting for its close, EOF or the closing deadline.
             if (!open) return false;
-            start_closing(close_code_for_error(ev.error), {}, now);
-            out = report(ev.error);
+            start_closing(close_code_for_error(ev.error()), {}, now);
+            out = report(ev.error());
             return out.kind != core_event_kind::none;
         }
         return false;
