@@ -55,7 +55,7 @@ public:
     std::error_code send_frames(std::span<const std::uint8_t> frames, std::error_code& ec) {
         if ((ec = may_queue())) return ec;
         ec = core_.send_frames(frames);
-        after_send(ec);
+        after_send(!ec);
         return ec;
     }
     void send_binary(std::span<const std::uint8_t> bytes) { send(message_view::binary(bytes)); }
@@ -86,7 +86,7 @@ public:
     }
     std::error_code ping(std::span<const std::uint8_t> payload, std::error_code& ec) {
         ec = core_.ping(payload);
-        after_send(ec);
+        after_send(!ec);
         return ec;
     }
 
@@ -98,7 +98,7 @@ public:
     }
     std::error_code close(close_code code, std::string_view reason, std::error_code& ec) {
         ec = core_.close(code, reason, clock::now());
-        after_send(ec);
+        after_send(!ec);
         return ec;
     }
 
@@ -204,14 +204,14 @@ private:
     error queue_message(opcode op, std::span<const std::uint8_t> payload) {
         if (const error refused = queue_refusal(); refused != error{}) return refused;
         const error e = core_.queue_frame(op, payload);
-        if (e == error{} && !in_batch_) derived().output_ready();
+        after_send(e == error{});
         return e;
     }
 
-    void after_send(std::error_code ec) {
+    void after_send(bool queued) {
         // Inside a receive batch the driver flushes once at its end (DESIGN §6: one write per
         // read batch); otherwise now.
-        if (!ec && !in_batch_) derived().output_ready();
+        if (queued && !in_batch_) derived().output_ready();
     }
 
     void resume() {

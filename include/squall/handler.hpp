@@ -183,7 +183,6 @@ public:
     }
     explicit operator bool() const noexcept { return slot_ != nullptr; }
     handler_slot<Conn>* operator->() const noexcept { return slot_; }
-    handler_slot<Conn>* get() const noexcept { return slot_; }
 
 private:
     handler_slot<Conn>* slot_ = nullptr;

@@ -2,7 +2,6 @@
 
 import socket
 import subprocess
-import threading
 import time
 
 import ws
@@ -154,23 +153,10 @@ def test_sigterm_sends_1001_and_exits_0():
     c = ws.open_ws(host, port, "/")
     c.send_text("ping?")
     check(c.recv_message().text == "ping?", "no echo before shutdown")
-    result = {}
-
-    def stopper():
-        try:
-            result["took"] = ws.stop(proc, timeout=6.0)
-        except BaseException as e:  # noqa: BLE001
-            result["error"] = e
-
-    t = threading.Thread(target=stopper)
-    t.start()
-    code, _ = c.expect_close(timeout=6.0)  # answers the close
-    t.join(12)
-    c.close()
+    code, took, error = ws.stop_while_open(proc, c, timeout=6.0)
     check(code == 1001, "close code %d on SIGTERM, expected 1001" % code)
-    if "error" in result:
-        raise result["error"]
-    took = result.get("took")
+    if error is not None:
+        raise error
     check(took is not None and took < 6.0, "exit took %r s" % took)
 
 

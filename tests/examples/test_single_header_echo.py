@@ -6,7 +6,6 @@ tests/cmake/check_drop_in.cmake (drop_in.gcc, drop_in.clang) on a binary compile
 single header alone."""
 
 import subprocess
-import threading
 
 import ws
 from ws import check
@@ -43,22 +42,10 @@ def test_sigterm_sends_1001_and_exits_0():
     c = ws.open_ws(host, port, "/")
     c.send_text("still here?")
     check(c.recv_message().text == "still here?", "no echo before shutdown")
-    result = {}
-
-    def stopper():
-        try:
-            result["took"] = ws.stop(proc, timeout=6.0)
-        except BaseException as e:  # noqa: BLE001
-            result["error"] = e
-
-    t = threading.Thread(target=stopper)
-    t.start()
-    code, _ = c.expect_close(timeout=6.0)
-    t.join(12)
-    c.close()
+    code, _, error = ws.stop_while_open(proc, c, timeout=6.0)
     check(code == 1001, "close code %d on SIGTERM, expected 1001" % code)
-    if "error" in result:
-        raise result["error"]
+    if error is not None:
+        raise error
 
 
 def test_bad_flags_exit_2():

@@ -505,6 +505,25 @@ def stop(proc, timeout=10.0):
     return time.monotonic() - t0
 
 
+def stop_while_open(proc, conn, timeout=6.0):
+    """SIGTERM `proc` (as stop()) while `conn` stays open and answers the server's close.
+    Returns (close code conn saw, seconds the exit took, the exception stop() raised or None)."""
+    result = {}
+
+    def stopper():
+        try:
+            result["took"] = stop(proc, timeout=timeout)
+        except BaseException as e:  # noqa: BLE001
+            result["error"] = e
+
+    t = threading.Thread(target=stopper)
+    t.start()
+    code, _ = conn.expect_close(timeout=timeout)  # answers the close
+    t.join(2 * timeout)
+    conn.close()
+    return code, result.get("took"), result.get("error")
+
+
 class Example:
     """with Example(binary, ["--port", "0"]) as ex: ex.host, ex.port, ex.proc.
     Stopped with SIGTERM (exit 0 checked) on success, killed on failure."""
